@@ -1,0 +1,515 @@
+"""GANSampler: the scikit-learn facade over the adversarial training loop."""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._compat import Interval, StrOptions, _fit_context
+from ._encoding import TableEncoder
+from ._networks import Discriminator, Generator
+from ._training import TrainingConfig, train_epoch
+from ._utils import (
+    derive_seed,
+    flush_denormal,
+    make_generator,
+    optimizer_state_to,
+    resolve_device,
+    seeded_torch,
+    state_dict_to_cpu,
+)
+from ._validation import check_betas, check_layer_sizes, check_n_samples, is_dataframe
+
+# Rows generated per forward pass in ``sample``: peak memory beyond the
+# returned output is bounded by one chunk, whatever ``n_samples`` is.
+_SAMPLE_CHUNK = {"cpu": 8192}
+_DEFAULT_SAMPLE_CHUNK = 65536
+
+
+class GANSampler(BaseEstimator):
+    """Learn the distribution of a table with a GAN and sample new rows from it.
+
+    A generator network learns to turn random noise into rows that a
+    discriminator (critic) network cannot tell from the real ones. The
+    default configuration follows the CTGAN paper: residual generator blocks,
+    a critic with LeakyReLU and dropout that scores packs of ``pac`` rows
+    (PacGAN), and the WGAN-GP loss. Training runs on the GPU when one is
+    available.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    latent_dim : int, default=128
+        Size of the noise vector fed to the generator.
+
+    generator_dims : tuple of int, default=(256, 256)
+        Width of each residual block of the generator. Each block's output is
+        concatenated with its input, so the representation grows by the
+        block's width.
+
+    discriminator_dims : tuple of int, default=(256, 256)
+        Width of each hidden layer of the discriminator.
+
+    loss : {"wgan-gp", "bce", "hinge"}, default="wgan-gp"
+        Adversarial loss. ``"wgan-gp"`` is the Wasserstein loss with a
+        gradient penalty (Gulrajani et al., 2017); ``"bce"`` is the classic
+        GAN of Goodfellow et al. (2014) with the non-saturating generator
+        loss; ``"hinge"`` is the hinge loss of Lim & Ye (2017).
+
+    gradient_penalty : float, default=10.0
+        Weight of the gradient penalty. Used only with ``loss="wgan-gp"``.
+
+    pac : int, default=10
+        Number of rows the discriminator scores together (PacGAN). Batches
+        are rounded up to a whole number of packs, so any ``batch_size``
+        works with any ``pac``.
+
+    n_critic : int, default=1
+        Discriminator updates per generator update.
+
+    epochs : int, default=300
+        Number of passes over the training data. With ``warm_start=True``,
+        the number of further epochs each call to ``fit`` trains.
+
+    batch_size : int, default=500
+        Rows per training step. Capped at the number of training rows and
+        rounded up to a multiple of ``pac`` (and to at least 2 rows); the
+        value used is stored in ``batch_size_``.
+
+    generator_lr : float, default=2e-4
+        Adam learning rate of the generator.
+
+    discriminator_lr : float, default=2e-4
+        Adam learning rate of the discriminator.
+
+    betas : tuple of float, default=(0.5, 0.9)
+        Adam's ``(beta1, beta2)`` for both networks.
+
+    weight_decay : float, default=1e-6
+        Adam weight decay (L2 penalty) for both networks.
+
+    device : str, default="auto"
+        Where to train: ``"auto"`` (CUDA when available, else CPU),
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``. An unavailable
+        device is a ValueError at ``fit``. The device used is ``device_``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, training noise and the sampling stream.
+        An int makes ``fit`` and the sequence of ``sample`` calls
+        reproducible on the CPU (same torch version and thread count). The
+        global numpy and torch random generators are never used or changed.
+
+    verbose : int, default=0
+        ``0`` is silent; ``1`` or more prints one line per epoch with the
+        losses and the time taken.
+
+    warm_start : bool, default=False
+        When True and the estimator is already fitted, ``fit`` continues
+        training the same networks (optimizer state included) for ``epochs``
+        more epochs instead of starting again.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``. Defined only when ``X`` has
+        feature names that are all strings.
+
+    device_ : torch.device
+        The device the model was trained on.
+
+    batch_size_ : int
+        The batch size used for training (see ``batch_size``).
+
+    encoder_ : TableEncoder
+        Maps the columns to the generator's output space and back.
+
+    generator_ : torch.nn.Module
+        The trained generator, kept on the CPU in evaluation mode so that the
+        fitted estimator pickles and loads on any machine.
+
+    discriminator_ : torch.nn.Module
+        The trained discriminator (critic), on the CPU.
+
+    history_ : list of dict
+        One entry per completed epoch, with keys ``epoch``, ``d_loss``,
+        ``g_loss`` and ``seconds``.
+
+    n_iter_ : int
+        Number of epochs trained in total (across ``warm_start`` calls).
+
+    See Also
+    --------
+    sklearn.neighbors.KernelDensity : Kernel density estimate with ``sample``.
+    sklearn.mixture.GaussianMixture : Gaussian mixture with ``sample``.
+
+    Notes
+    -----
+    Continuous columns are scaled robustly (median and interquartile range)
+    into the range of the generator's tanh output; generated values are
+    clipped to the range seen in ``fit``.
+
+    References
+    ----------
+    Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+    Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017.
+    Lin et al., "PacGAN: The power of two samples in generative adversarial
+    networks", NeurIPS 2018.
+    Xu et al., "Modeling Tabular Data using Conditional GAN", NeurIPS 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgan import GANSampler
+    >>> X = np.random.RandomState(0).normal(size=(200, 3))
+    >>> gan = GANSampler(epochs=2, device="cpu", random_state=0).fit(X)
+    >>> gan.sample(5).shape
+    (5, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "generator_dims": ["array-like"],
+        "discriminator_dims": ["array-like"],
+        "loss": [StrOptions({"wgan-gp", "bce", "hinge"})],
+        "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "pac": [Interval(Integral, 1, None, closed="left")],
+        "n_critic": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "generator_lr": [Interval(Real, 0, None, closed="neither")],
+        "discriminator_lr": [Interval(Real, 0, None, closed="neither")],
+        "betas": ["array-like"],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        latent_dim=128,
+        generator_dims=(256, 256),
+        discriminator_dims=(256, 256),
+        loss="wgan-gp",
+        gradient_penalty=10.0,
+        pac=10,
+        n_critic=1,
+        epochs=300,
+        batch_size=500,
+        generator_lr=2e-4,
+        discriminator_lr=2e-4,
+        betas=(0.5, 0.9),
+        weight_decay=1e-6,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.latent_dim = latent_dim
+        self.generator_dims = generator_dims
+        self.discriminator_dims = discriminator_dims
+        self.loss = loss
+        self.gradient_penalty = gradient_penalty
+        self.pac = pac
+        self.n_critic = n_critic
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.generator_lr = generator_lr
+        self.discriminator_lr = discriminator_lr
+        self.betas = betas
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the GAN on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows: a numeric ndarray, list of lists or DataFrame.
+            NaN and infinite values are rejected.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        self : GANSampler
+            The fitted estimator.
+        """
+        warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
+        if not warm:
+            self._forget_fit()
+        frame = X if is_dataframe(X) else None
+        X = validate_data(
+            self, X, reset=not warm, dtype=[np.float64, np.float32], ensure_min_samples=1
+        )
+        architecture = self._architecture()
+        betas = check_betas(self.betas)
+        device = resolve_device(self.device)
+        if warm and architecture != self._fitted_architecture:
+            raise ValueError(
+                "warm_start=True continues training the fitted networks, so "
+                "latent_dim, generator_dims, discriminator_dims and pac cannot "
+                f"change: fitted with {self._fitted_architecture}, now "
+                f"{architecture}. Set warm_start=False to train a new model."
+            )
+        rng = check_random_state(self.random_state)
+        train_seed, sampling_seed = derive_seed(rng), derive_seed(rng)
+        if warm:
+            # A continuation must not replay the noise of the epochs before it.
+            train_seed = (train_seed + 1_000_003 * self.n_iter_) % np.iinfo(np.int32).max
+
+        encoder = self.encoder_ if warm else TableEncoder().fit(X, frame=frame)
+        config = self._training_config(n_rows=X.shape[0])
+        with flush_denormal(device), seeded_torch(train_seed, device):
+            data = encoder.transform(X, device)
+            generator, discriminator = self._build_networks(encoder, device, warm)
+            g_optimizer, d_optimizer = self._build_optimizers(
+                generator, discriminator, betas, warm
+            )
+            history = self._train(
+                generator,
+                discriminator,
+                g_optimizer,
+                d_optimizer,
+                data,
+                config,
+                first_epoch=self.n_iter_ + 1 if warm else 1,
+            )
+
+        self._store_fit(
+            encoder, generator, discriminator, g_optimizer, d_optimizer, device
+        )
+        self._fitted_architecture = architecture
+        self.batch_size_ = config.batch_size
+        self.history_ = (self.history_ if warm else []) + history
+        self.n_iter_ = len(self.history_)
+        self._sampling_rng = np.random.RandomState(sampling_seed)
+        return self
+
+    def _forget_fit(self):
+        """Drop the previous fit so that a failed ``fit`` never looks fitted."""
+        fitted = ("generator_", "discriminator_", "encoder_", "history_", "n_iter_")
+        for name in fitted + ("device_", "batch_size_", "_optimizer_states"):
+            self.__dict__.pop(name, None)
+
+    def _architecture(self) -> tuple:
+        return (
+            int(self.latent_dim),
+            check_layer_sizes("generator_dims", self.generator_dims),
+            check_layer_sizes("discriminator_dims", self.discriminator_dims),
+            int(self.pac),
+        )
+
+    def _training_config(self, n_rows: int) -> TrainingConfig:
+        pac = int(self.pac)
+        batch = min(int(self.batch_size), n_rows)
+        # Whole packs, and at least two rows so batch norm has statistics.
+        batch = max(-(-batch // pac) * pac, 2 if pac == 1 else pac)
+        return TrainingConfig(
+            latent_dim=int(self.latent_dim),
+            loss=self.loss,
+            gradient_penalty=float(self.gradient_penalty),
+            n_critic=int(self.n_critic),
+            batch_size=batch,
+            steps_per_epoch=max(1, -(-n_rows // batch)),
+        )
+
+    def _build_networks(self, encoder, device, warm):
+        latent_dim, generator_dims, discriminator_dims, pac = self._architecture()
+        layout = encoder.layout_
+        generator = Generator(latent_dim, generator_dims, layout)
+        discriminator = Discriminator(layout.width, discriminator_dims, pac)
+        if warm:
+            generator.load_state_dict(self.generator_.state_dict())
+            discriminator.load_state_dict(self.discriminator_.state_dict())
+        return generator.to(device), discriminator.to(device)
+
+    def _build_optimizers(self, generator, discriminator, betas, warm):
+        g_optimizer = torch.optim.Adam(
+            generator.parameters(),
+            lr=self.generator_lr,
+            betas=betas,
+            weight_decay=self.weight_decay,
+        )
+        d_optimizer = torch.optim.Adam(
+            discriminator.parameters(),
+            lr=self.discriminator_lr,
+            betas=betas,
+            weight_decay=self.weight_decay,
+        )
+        if warm:
+            g_state, d_state = self._optimizer_states
+            g_optimizer.load_state_dict(g_state)
+            d_optimizer.load_state_dict(d_state)
+            # Learning rates and betas are parameters: the new values win.
+            for optimizer, lr in (
+                (g_optimizer, self.generator_lr),
+                (d_optimizer, self.discriminator_lr),
+            ):
+                for group in optimizer.param_groups:
+                    group.update(lr=lr, betas=betas, weight_decay=self.weight_decay)
+        return g_optimizer, d_optimizer
+
+    def _train(
+        self, generator, discriminator, g_optimizer, d_optimizer, data, config,
+        first_epoch,
+    ):
+        """Run the epochs; stop with a warning if the losses stop being finite."""
+        modules = (generator, discriminator)
+        last_good = [copy.deepcopy(m.state_dict()) for m in modules]
+        history = []
+        for epoch in range(first_epoch, first_epoch + self.epochs):
+            start = time.perf_counter()
+            d_loss, g_loss = train_epoch(
+                generator, discriminator, g_optimizer, d_optimizer, data, config
+            )
+            weights_finite = torch.stack(
+                [p.isfinite().all() for m in modules for p in m.parameters()]
+            ).all()
+            # The only host synchronisation of the epoch.
+            d_value, g_value, finite = torch.stack(
+                [d_loss, g_loss, weights_finite.to(d_loss.dtype)]
+            ).tolist()
+            seconds = time.perf_counter() - start
+            if not (np.isfinite(d_value) and np.isfinite(g_value) and finite):
+                for module, state in zip(modules, last_good):
+                    module.load_state_dict(state)
+                # The optimizers' moments are poisoned too: start them afresh.
+                for optimizer in (g_optimizer, d_optimizer):
+                    optimizer.state.clear()
+                warnings.warn(
+                    f"Training diverged at epoch {epoch}: d_loss={d_value}, "
+                    f"g_loss={g_value}. Training stopped and the weights from "
+                    f"the end of epoch {epoch - 1} were kept. Try smaller "
+                    "generator_lr and discriminator_lr, loss='wgan-gp', or "
+                    "fewer epochs.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+                break
+            for module, state in zip(modules, last_good):
+                for name, value in module.state_dict().items():
+                    state[name].copy_(value)
+            history.append(
+                {"epoch": epoch, "d_loss": d_value, "g_loss": g_value, "seconds": seconds}
+            )
+            if self.verbose:
+                print(
+                    f"[GANSampler] epoch {epoch}/{first_epoch + self.epochs - 1}  "
+                    f"d_loss={d_value:.4f}  g_loss={g_value:.4f}  ({seconds:.2f}s)",
+                    flush=True,
+                )
+        return history
+
+    def _store_fit(self, encoder, generator, discriminator, g_opt, d_opt, device):
+        """Keep CPU copies of everything, so the model pickles anywhere."""
+        cpu = torch.device("cpu")
+        self.encoder_ = encoder
+        self.generator_ = generator.to(cpu).eval()
+        self.discriminator_ = discriminator.to(cpu).eval()
+        self._optimizer_states = (
+            optimizer_state_to(g_opt.state_dict(), cpu),
+            optimizer_state_to(d_opt.state_dict(), cpu),
+        )
+        self.device_ = device
+
+    # --------------------------------------------------------------- sample
+
+    def sample(self, n_samples=1, *, random_state=None):
+        """Generate new rows.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to generate; an int >= 1.
+
+        random_state : int, RandomState instance or None, default=None
+            ``None`` draws from the estimator's sampling stream, which is
+            created by ``fit`` from ``random_state`` and advanced by every
+            call: successive calls return different rows, and refitting with
+            the same int ``random_state`` reproduces the same sequence. An int
+            gives the same rows on every call.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            Generated rows in the container ``fit`` received: an ndarray in
+            the training float dtype (float32 stays float32; integer input
+            gives float64), or a DataFrame with the same columns and dtypes.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        stream = self._sampling_rng if random_state is None else random_state
+        seed = derive_seed(check_random_state(stream))
+        device = self._sampling_device()
+        generator = self.generator_
+        if device.type != "cpu":
+            # A device copy: the fitted generator itself stays on the CPU.
+            generator = copy.deepcopy(generator).to(device)
+        noise_rng = make_generator(seed, device)
+        latent_dim = self._fitted_architecture[0]
+        chunk = _SAMPLE_CHUNK.get(device.type, _DEFAULT_SAMPLE_CHUNK)
+        out = np.empty((n_samples, self.n_features_in_), dtype=np.float64)
+        with torch.inference_mode():
+            for start in range(0, n_samples, chunk):
+                rows = min(chunk, n_samples - start)
+                noise = torch.randn(
+                    rows, latent_dim, generator=noise_rng, device=device
+                )
+                out[start : start + rows] = self.encoder_.inverse_transform(
+                    generator(noise)
+                )
+        return self.encoder_.to_container(out)
+
+    def _sampling_device(self) -> torch.device:
+        """The training device if this machine has it, else the CPU."""
+        try:
+            return resolve_device(self.device_)
+        except ValueError:
+            warnings.warn(
+                f"This model was trained on {self.device_}, which is not "
+                "available here; sampling on the CPU instead.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return torch.device("cpu")
+
+    # --------------------------------------------------------- sklearn glue
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "generator_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.input_tags.string = False
+        try:
+            tags.non_deterministic = resolve_device(self.device).type != "cpu"
+        except (ValueError, TypeError):
+            tags.non_deterministic = False
+        return tags

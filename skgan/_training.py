@@ -1,0 +1,128 @@
+"""The adversarial training loop: losses, discriminator and generator steps.
+
+Everything here works on tensors already on the training device. The step
+loop never synchronises with the host: losses are accumulated on the device
+and read once per epoch by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    latent_dim: int
+    loss: str
+    gradient_penalty: float
+    n_critic: int
+    batch_size: int
+    steps_per_epoch: int
+
+
+def discriminator_loss(loss: str, real_scores, fake_scores) -> torch.Tensor:
+    if loss == "wgan-gp":
+        return fake_scores.mean() - real_scores.mean()
+    if loss == "bce":
+        # BCE with logits: -log D(real) - log(1 - D(fake)).
+        return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
+    if loss == "hinge":
+        return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
+    raise ValueError(f"Unknown loss {loss!r}.")
+
+
+def generator_loss(loss: str, fake_scores) -> torch.Tensor:
+    if loss == "bce":
+        # The non-saturating loss -log D(fake) of Goodfellow et al. (2014).
+        return F.softplus(-fake_scores).mean()
+    # WGAN and hinge generators both maximise the critic's score.
+    return -fake_scores.mean()
+
+
+def gradient_penalty(discriminator, real, fake) -> torch.Tensor:
+    """WGAN-GP penalty (Gulrajani et al., 2017) on packs of interpolated rows."""
+    pac = discriminator.pac
+    n_packs = real.shape[0] // pac
+    # One mixing weight per pack, so every row of a pack lies on the same
+    # segment between a real and a fake pack.
+    alpha = torch.rand(n_packs, 1, 1, device=real.device, dtype=real.dtype)
+    alpha = alpha.expand(n_packs, pac, 1).reshape(-1, 1)
+    mixed = (alpha * real + (1.0 - alpha) * fake).requires_grad_(True)
+    scores = discriminator(mixed)
+    (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    norms = grads.reshape(n_packs, -1).norm(2, dim=1)
+    return ((norms - 1.0) ** 2).mean()
+
+
+def discriminator_step(generator, discriminator, optimizer, real, config):
+    noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
+    # The critic step trains the critic only: no graph through the generator.
+    with torch.no_grad():
+        fake = generator(noise)
+    # One critic call scores real and fake packs together (packs never mix:
+    # both halves are whole numbers of packs).
+    scores = discriminator(torch.cat([real, fake]))
+    real_scores, fake_scores = scores.chunk(2)
+    d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
+    if config.loss == "wgan-gp" and config.gradient_penalty > 0:
+        d_loss = d_loss + config.gradient_penalty * gradient_penalty(
+            discriminator, real, fake
+        )
+    optimizer.zero_grad(set_to_none=True)
+    d_loss.backward()
+    optimizer.step()
+    return d_loss.detach()
+
+
+def generator_step(generator, discriminator, optimizer, config, device):
+    noise = torch.randn(config.batch_size, config.latent_dim, device=device)
+    fake = generator(noise)
+    # Freeze the critic's weights: the generator step needs gradients with
+    # respect to the fake rows only, not the critic's weight gradients.
+    discriminator.requires_grad_(False)
+    try:
+        g_loss = generator_loss(config.loss, discriminator(fake))
+    finally:
+        discriminator.requires_grad_(True)
+    optimizer.zero_grad(set_to_none=True)
+    g_loss.backward()
+    optimizer.step()
+    return g_loss.detach()
+
+
+def epoch_indices(n_rows: int, config: TrainingConfig, device) -> torch.Tensor:
+    """Row indices for every critic step of one epoch, shape (steps, batch).
+
+    Rows are drawn as concatenated random permutations, so every row is seen
+    about equally often, every batch is full (a whole number of packs, at
+    least two rows for batch norm) whatever the number of rows, and no batch
+    is ever partial.
+    """
+    total = config.steps_per_epoch * config.n_critic * config.batch_size
+    n_perms = -(-total // n_rows)
+    perms = [torch.randperm(n_rows, device=device) for _ in range(n_perms)]
+    return torch.cat(perms)[:total].view(-1, config.batch_size)
+
+
+def train_epoch(generator, discriminator, g_optimizer, d_optimizer, data, config):
+    """One epoch; returns the mean (d_loss, g_loss) as device tensors."""
+    generator.train()
+    discriminator.train()
+    indices = epoch_indices(data.shape[0], config, data.device)
+    d_total = torch.zeros((), device=data.device)
+    g_total = torch.zeros((), device=data.device)
+    batches = iter(indices)
+    for _ in range(config.steps_per_epoch):
+        for _ in range(config.n_critic):
+            real = data[next(batches)]
+            d_total += discriminator_step(
+                generator, discriminator, d_optimizer, real, config
+            )
+        g_total += generator_step(
+            generator, discriminator, g_optimizer, config, data.device
+        )
+    steps = config.steps_per_epoch
+    return d_total / (steps * config.n_critic), g_total / steps

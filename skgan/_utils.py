@@ -1,0 +1,139 @@
+"""Device resolution, seed derivation and small torch helpers."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def resolve_device(device) -> torch.device:
+    """Turn the ``device`` parameter into an available :class:`torch.device`.
+
+    ``"auto"`` picks CUDA when it is available and the CPU otherwise. Any
+    other value must name a device that exists on this machine.
+    """
+    if isinstance(device, torch.device):
+        spec = str(device)
+    else:
+        spec = device
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(spec)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"The 'device' parameter must be 'auto', 'cpu', 'cuda', 'cuda:N' or "
+            f"'mps'. Got {device!r} instead."
+        ) from exc
+    if resolved.type == "cpu":
+        return resolved
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"The 'device' parameter is {device!r} but CUDA is not available on "
+                "this machine. Use device='auto' or device='cpu'."
+            )
+        count = torch.cuda.device_count()
+        index = 0 if resolved.index is None else resolved.index
+        if index >= count:
+            raise ValueError(
+                f"The 'device' parameter is {device!r} but this machine has "
+                f"{count} CUDA device(s) (cuda:0 to cuda:{count - 1})."
+            )
+        return torch.device("cuda", index)
+    if resolved.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(
+                f"The 'device' parameter is {device!r} but MPS is not available on "
+                "this machine. Use device='auto' or device='cpu'."
+            )
+        return resolved
+    raise ValueError(
+        f"The 'device' parameter must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'. "
+        f"Got {device!r} instead."
+    )
+
+
+def derive_seed(random_state: np.random.RandomState) -> int:
+    """Draw a torch seed from a numpy RandomState (advancing it)."""
+    return int(random_state.randint(_MAX_SEED))
+
+
+def make_generator(seed: int, device: torch.device) -> torch.Generator:
+    """A torch random generator on ``device`` seeded with ``seed``."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+    return generator
+
+
+@contextlib.contextmanager
+def seeded_torch(seed: int, device: torch.device):
+    """Seed torch's default RNGs for ``device`` and restore them afterwards.
+
+    Weight initialisation and dropout draw from torch's global generators,
+    which take no ``generator`` argument; forking them keeps the caller's
+    global random state untouched while making training reproducible.
+    """
+    if device.type == "cuda":
+        with torch.random.fork_rng(devices=[device.index], device_type="cuda"):
+            torch.default_generator.manual_seed(seed)
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
+            yield
+    elif device.type == "mps":
+        with torch.random.fork_rng(device_type="mps"):
+            torch.default_generator.manual_seed(seed)
+            torch.mps.manual_seed(seed)
+            yield
+    else:
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(seed)
+            yield
+
+
+def _flush_denormal_is_on() -> bool:
+    tiny = torch.tensor(1e-39, dtype=torch.float32)
+    return bool((tiny * 1.0) == 0)
+
+
+@contextlib.contextmanager
+def flush_denormal(device: torch.device):
+    """Flush denormal floats to zero on the CPU for the duration of a fit.
+
+    Denormals appear once weights and gradients become tiny and can make CPU
+    training over ten times slower. The flag is process-global and torch has
+    no getter, so its previous value is probed and restored.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    was_on = _flush_denormal_is_on()
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(was_on)
+
+
+def state_dict_to_cpu(module: torch.nn.Module) -> dict:
+    """A detached CPU copy of a module's state dict."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
+
+
+def optimizer_state_to(state: dict, device: torch.device) -> dict:
+    """A copy of an optimizer state dict with every tensor moved to ``device``."""
+
+    def move(value):
+        if isinstance(value, torch.Tensor):
+            return value.detach().to(device, copy=True)
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+
+    return move(state)
