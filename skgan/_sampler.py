@@ -24,6 +24,7 @@ from ._utils import (
     make_generator,
     optimizer_state_to,
     resolve_device,
+    seed_source,
     seeded_torch,
     state_dict_to_cpu,
 )
@@ -275,7 +276,7 @@ class GANSampler(BaseEstimator):
                 f"change: fitted with {self._fitted_architecture}, now "
                 f"{architecture}. Set warm_start=False to train a new model."
             )
-        rng = check_random_state(self.random_state)
+        rng = seed_source(self.random_state)
         train_seed, sampling_seed = derive_seed(rng), derive_seed(rng)
         if warm:
             # A continuation must not replay the noise of the epochs before it.

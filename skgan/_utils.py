@@ -6,6 +6,7 @@ import contextlib
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -56,6 +57,18 @@ def resolve_device(device) -> torch.device:
         f"The 'device' parameter must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'. "
         f"Got {device!r} instead."
     )
+
+
+def seed_source(random_state) -> np.random.RandomState:
+    """Like sklearn's ``check_random_state``, but ``None`` means fresh entropy.
+
+    scikit-learn maps ``None`` to numpy's global RandomState; drawing from it
+    would change the caller's global random stream, which skgan promises not
+    to touch.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return check_random_state(random_state)
 
 
 def derive_seed(random_state: np.random.RandomState) -> int:
