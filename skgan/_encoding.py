@@ -35,13 +35,18 @@ class OutputLayout:
 class TableEncoder:
     """Encode a numeric table into [-1, 1] and decode generated rows back.
 
-    Each column is centred on its median and divided by a robust scale (the
-    interquartile range, falling back to the standard deviation, then 1 for a
-    constant column), then squashed into (-1, 1) with ``z / (1 + |z|)``. The
-    squashing is invertible and keeps resolution in the bulk of the data while
-    heavy tails remain reachable by a tanh output. Decoded values are clipped
-    to the range observed during ``fit``.
+    Each column is scaled by a monotone piecewise-linear map anchored on its
+    quantiles: the central ``1 - 2 * TAIL`` of the values (between the
+    ``TAIL`` and ``1 - TAIL`` quantiles) fills [-0.9, 0.9] linearly, and
+    the tails beyond them fill the last tenth on each side up to the observed
+    minimum and maximum. Outliers therefore cannot squash the bulk of a
+    column into a sliver of the range, yet every observed value remains
+    reachable by a tanh output without saturating it. Decoding inverts the map;
+    generated values beyond the observed range are clipped to it.
     """
+
+    TAIL = 0.01
+    BULK = 0.9
 
     def fit(self, X: np.ndarray, frame=None) -> TableEncoder:
         """Learn the scaling of validated float array ``X``.
@@ -55,21 +60,23 @@ class TableEncoder:
         self.n_features_ = X.shape[1]
         self.columns_ = None if frame is None else frame.columns
         self.column_dtypes_ = None if frame is None else list(frame.dtypes)
-        self.center_ = np.median(X, axis=0)
-        q25, q75 = np.percentile(X, [25, 75], axis=0)
-        scale = q75 - q25
-        std = X.std(axis=0)
-        scale = np.where(scale > 0, scale, std)
-        self.scale_ = np.where(scale > 0, scale, 1.0)
         self.min_ = X.min(axis=0)
         self.max_ = X.max(axis=0)
+        self.low_, self.high_ = np.quantile(X, [self.TAIL, 1 - self.TAIL], axis=0)
         self.layout_ = OutputLayout(spans=(Span(0, self.n_features_, "tanh"),))
         return self
 
     def transform(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
         """Encode ``X`` into a float32 tensor on ``device``."""
-        z = (np.asarray(X, dtype=np.float64) - self.center_) / self.scale_
-        encoded = z / (1.0 + np.abs(z))
+        X = np.asarray(X, dtype=np.float64)
+        low, high, bulk = self.low_, self.high_, self.BULK
+        with np.errstate(divide="ignore", invalid="ignore"):
+            middle = np.where(
+                high > low, -bulk + 2 * bulk * (X - low) / (high - low), 0.0
+            )
+            below = -bulk - (1 - bulk) * (low - X) / (low - self.min_)
+            above = bulk + (1 - bulk) * (X - high) / (self.max_ - high)
+        encoded = np.where(X < low, below, np.where(X > high, above, middle))
         return torch.as_tensor(encoded, dtype=torch.float32).to(device)
 
     def inverse_transform(self, encoded: torch.Tensor) -> np.ndarray:
@@ -77,10 +84,11 @@ class TableEncoder:
         # Computed in float64 on the host: the chunk is small and float32 would
         # lose digits of large-magnitude columns.
         y = encoded.detach().to("cpu", torch.float64).numpy()
-        # Keep |y| < 1 so that the inverse squashing stays finite.
-        y = np.clip(y, -1.0 + 1e-7, 1.0 - 1e-7)
-        z = y / (1.0 - np.abs(y))
-        X = z * self.scale_ + self.center_
+        low, high, bulk = self.low_, self.high_, self.BULK
+        middle = np.where(high > low, low + (y + bulk) * (high - low) / (2 * bulk), low)
+        below = low - (-bulk - y) * (low - self.min_) / (1 - bulk)
+        above = high + (y - bulk) * (self.max_ - high) / (1 - bulk)
+        X = np.where(y < -bulk, below, np.where(y > bulk, above, middle))
         return np.clip(X, self.min_, self.max_)
 
     def to_container(self, X: np.ndarray):
