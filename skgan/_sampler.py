@@ -19,6 +19,8 @@ from ._encoding import TableEncoder
 from ._networks import Discriminator, Generator
 from ._training import TrainingConfig, train_epoch
 from ._utils import (
+    adam,
+    cpu_threads,
     derive_seed,
     flush_denormal,
     make_generator,
@@ -110,6 +112,14 @@ class GANSampler(BaseEstimator):
         reproducible on the CPU (same torch version and thread count). The
         global numpy and torch random generators are never used or changed.
 
+    n_jobs : int, default=None
+        Number of CPU threads torch uses while training and sampling on the
+        CPU; torch's setting is restored afterwards. ``None`` keeps torch's
+        current setting (all cores by default, one inside joblib workers);
+        ``-1`` means all cores, ``-2`` all but one. On a machine shared with
+        other busy processes, fewer threads can be much faster: torch's
+        threads spin while they wait for each other.
+
     verbose : int, default=0
         ``0`` is silent; ``1`` or more prints one line per epoch with the
         losses and the time taken.
@@ -196,6 +206,11 @@ class GANSampler(BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
@@ -218,6 +233,7 @@ class GANSampler(BaseEstimator):
         weight_decay=1e-6,
         device="auto",
         random_state=None,
+        n_jobs=None,
         verbose=0,
         warm_start=False,
     ):
@@ -236,6 +252,7 @@ class GANSampler(BaseEstimator):
         self.weight_decay = weight_decay
         self.device = device
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.warm_start = warm_start
 
@@ -284,11 +301,15 @@ class GANSampler(BaseEstimator):
 
         encoder = self.encoder_ if warm else TableEncoder().fit(X, frame=frame)
         config = self._training_config(n_rows=X.shape[0])
-        with flush_denormal(device), seeded_torch(train_seed, device):
+        with (
+            cpu_threads(self.n_jobs, device),
+            flush_denormal(device),
+            seeded_torch(train_seed, device),
+        ):
             data = encoder.transform(X, device)
             generator, discriminator = self._build_networks(encoder, device, warm)
             g_optimizer, d_optimizer = self._build_optimizers(
-                generator, discriminator, betas, warm
+                generator, discriminator, betas, device, warm
             )
             history = self._train(
                 generator,
@@ -348,18 +369,13 @@ class GANSampler(BaseEstimator):
             discriminator.load_state_dict(self.discriminator_.state_dict())
         return generator.to(device), discriminator.to(device)
 
-    def _build_optimizers(self, generator, discriminator, betas, warm):
-        g_optimizer = torch.optim.Adam(
-            generator.parameters(),
-            lr=self.generator_lr,
-            betas=betas,
-            weight_decay=self.weight_decay,
+    def _build_optimizers(self, generator, discriminator, betas, device, warm):
+        options = dict(betas=betas, weight_decay=self.weight_decay)
+        g_optimizer = adam(
+            generator.parameters(), device, lr=self.generator_lr, **options
         )
-        d_optimizer = torch.optim.Adam(
-            discriminator.parameters(),
-            lr=self.discriminator_lr,
-            betas=betas,
-            weight_decay=self.weight_decay,
+        d_optimizer = adam(
+            discriminator.parameters(), device, lr=self.discriminator_lr, **options
         )
         if warm:
             g_state, d_state = self._optimizer_states
@@ -474,7 +490,7 @@ class GANSampler(BaseEstimator):
         latent_dim = self._fitted_architecture[0]
         chunk = _SAMPLE_CHUNK.get(device.type, _DEFAULT_SAMPLE_CHUNK)
         out = np.empty((n_samples, self.n_features_in_), dtype=np.float64)
-        with torch.inference_mode():
+        with cpu_threads(self.n_jobs, device), torch.inference_mode():
             for start in range(0, n_samples, chunk):
                 rows = min(chunk, n_samples - start)
                 noise = torch.randn(

@@ -446,3 +446,29 @@ def test_repr_and_io_do_not_break_on_buffers(X):
         html = gan._repr_html_()
     assert "GANSampler" in html
     assert isinstance(io.StringIO(html).read(), str)
+
+
+@pytest.mark.parametrize("n_jobs, expected", [(1, 1), (2, 2), (-1, None)])
+def test_n_jobs_sets_threads_during_fit_and_restores_them(X, monkeypatch, n_jobs, expected):
+    import os
+
+    import skgan._training as training
+
+    seen = []
+    original = training.train_epoch
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", spy)
+    monkeypatch.setattr("skgan._sampler.train_epoch", spy)
+    before = torch.get_num_threads()
+    tiny(n_jobs=n_jobs).fit(X)
+    assert set(seen) == {expected if expected is not None else os.cpu_count()}
+    assert torch.get_num_threads() == before
+
+
+def test_n_jobs_zero_is_rejected(X):
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        tiny(n_jobs=0).fit(X)
