@@ -55,24 +55,6 @@ numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 
 
-_BARE_FITTED_ATTRIBUTE = re.compile(r"(?<![`\w])([a-z]\w*_)(?=[,)])")
-
-
-def _quote_shape_attributes(app, what, name, obj, options, lines):
-    """Quote fitted attributes used in shapes, e.g. ``(n_features_in_,)``.
-
-    A bare ``n_features_in_`` in a numpydoc type is an RST reference to an
-    undefined target ("Unknown target name"). scikit-learn's docstrings write
-    ``(`n_features_in_`,)``; this keeps the build clean for docstrings that
-    do not, without touching them.
-    """
-    for i, line in enumerate(lines):
-        if " of shape (" in line:
-            head, _, shape = line.partition(" of shape (")
-            shape = _BARE_FITTED_ATTRIBUTE.sub(r"`\1`", shape)
-            lines[i] = f"{head} of shape ({shape}"
-
-
 # Labels of scikit-learn's own documentation that inherited docstrings use
 # (get_metadata_routing). Without intersphinx they become plain web links.
 _SKLEARN_LABELS = {
@@ -93,7 +75,6 @@ def _link_sklearn_labels(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.connect("autodoc-process-docstring", _quote_shape_attributes)
     app.connect("autodoc-process-docstring", _link_sklearn_labels)
 
 

@@ -134,7 +134,7 @@ class GANSampler(BaseEstimator):
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``. Defined only when ``X`` has
         feature names that are all strings.
 
@@ -417,10 +417,14 @@ class GANSampler(BaseEstimator):
                 # The optimizers' moments are poisoned too: start them afresh.
                 for optimizer in (g_optimizer, d_optimizer):
                     optimizer.state.clear()
+                kept = (
+                    "initial weights" if epoch == 1
+                    else f"weights from the end of epoch {epoch - 1}"
+                )
                 warnings.warn(
                     f"Training diverged at epoch {epoch}: d_loss={d_value}, "
-                    f"g_loss={g_value}. Training stopped and the weights from "
-                    f"the end of epoch {epoch - 1} were kept. Try smaller "
+                    f"g_loss={g_value}. Training stopped and the {kept} were "
+                    "kept. Try smaller "
                     "generator_lr and discriminator_lr, loss='wgan-gp', or "
                     "fewer epochs.",
                     ConvergenceWarning,
@@ -472,7 +476,7 @@ class GANSampler(BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray or DataFrame of shape (n_samples, n_features_in_)
+        X_new : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
             Generated rows in the container ``fit`` received: an ndarray in
             the training float dtype (float32 stays float32; integer input
             gives float64), or a DataFrame with the same columns and dtypes.

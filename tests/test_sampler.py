@@ -330,6 +330,19 @@ def test_divergence_keeps_last_good_weights(X):
     assert np.isfinite(samples).all()
 
 
+def test_divergence_after_good_epochs_keeps_their_weights(X):
+    gan = tiny(epochs=2, warm_start=True).fit(X)
+    good = state(gan)
+    gan.set_params(generator_lr=1e30, discriminator_lr=1e30, epochs=3)
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 3.*end of epoch 2"):
+        gan.fit(X)
+    assert gan.n_iter_ == 2 and [h["epoch"] for h in gan.history_] == [1, 2]
+    assert_same_state(good, state(gan))
+    # Training can go on from there with a sane learning rate.
+    gan.set_params(generator_lr=2e-4, discriminator_lr=2e-4, epochs=1).fit(X)
+    assert gan.n_iter_ == 3 and np.isfinite(gan.sample(50)).all()
+
+
 # ----------------------------------------------------------- persistence
 
 
