@@ -168,8 +168,10 @@ class GANSampler(BaseEstimator):
 
     Notes
     -----
-    Continuous columns are scaled robustly (median and interquartile range)
-    into the range of the generator's tanh output; generated values are
+    Each column is scaled into the range of the generator's tanh output by a
+    monotone piecewise-linear map anchored on its 1 % and 99 % quantiles
+    (which map to -0.9 and 0.9) and its minimum and maximum (-1 and 1), so
+    outliers do not squash the bulk of a column; generated values are
     clipped to the range seen in ``fit``.
 
     References
