@@ -64,8 +64,8 @@ def _fit_with_progress(gan, X):
     if gan.verbose:
         return gan.fit(X)
     total = gan.epochs
-    # Train in slices with warm_start so the bar advances; the result is the
-    # same model as one fit of ``total`` epochs continued slice by slice.
+    # Train in slices with warm_start so the bar advances: each slice goes on
+    # training the same networks with the optimizer state kept.
     step = max(1, total // 20)
     gan.set_params(warm_start=True, epochs=step)
     done = 0
