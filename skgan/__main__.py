@@ -23,18 +23,22 @@ def _demo(args) -> int:
         flush=True,
     )
     gan = GANSampler(
-        epochs=args.epochs, device=args.device, random_state=args.seed, verbose=0
+        epochs=args.epochs,
+        device=args.device,
+        random_state=args.seed,
+        verbose=1 if args.verbose else 0,
     )
     start = time.perf_counter()
-    gan.set_params(verbose=1 if args.verbose else 0)
     _fit_with_progress(gan, X)
     fit_seconds = time.perf_counter() - start
     synthetic = gan.sample(args.n_samples)
-    last = gan.history_[-1]
+    losses = ""
+    if gan.history_:
+        last = gan.history_[-1]
+        losses = f" (final d_loss {last['d_loss']:.3f}, g_loss {last['g_loss']:.3f})"
     print(
-        f"Trained in {fit_seconds:.1f} s on {gan.device_} "
-        f"(final d_loss {last['d_loss']:.3f}, g_loss {last['g_loss']:.3f}); "
-        f"sampled {len(synthetic)} rows.\n"
+        f"Trained {gan.n_iter_} epochs in {fit_seconds:.1f} s on {gan.device_}"
+        f"{losses}; sampled {len(synthetic)} rows.\n"
     )
     ks = np.array([ks_2samp(X[:, j], synthetic[:, j]).statistic for j in range(X.shape[1])])
     print(f"{'column':<24}{'real mean':>12}{'synth mean':>12}{'real std':>11}"
@@ -67,22 +71,30 @@ def _fit_with_progress(gan, X):
     # Train in slices with warm_start so the bar advances: each slice goes on
     # training the same networks with the optimizer state kept.
     step = max(1, total // 20)
-    gan.set_params(warm_start=True, epochs=step)
+    gan.set_params(warm_start=True)
     done = 0
-    while done < total:
-        gan.set_params(epochs=min(step, total - done))
-        gan.fit(X)
-        done = gan.n_iter_
-        filled = int(30 * done / total)
-        bar = f"  [{'#' * filled}{'.' * (30 - filled)}] epoch {done}/{total}"
-        if sys.stdout.isatty():
-            print(f"\r{bar}", end="", flush=True)
-        else:
-            print(bar, flush=True)
+    try:
+        while done < total:
+            requested = min(step, total - done)
+            gan.set_params(epochs=requested).fit(X)
+            trained, done = gan.n_iter_ - done, gan.n_iter_
+            _print_bar(done, total)
+            if trained < requested:
+                break  # training diverged; fit has warned and kept good weights
+    finally:
+        gan.set_params(warm_start=False, epochs=total)
     if sys.stdout.isatty():
         print()
-    gan.set_params(warm_start=False, epochs=total)
     return gan
+
+
+def _print_bar(done, total):
+    filled = int(30 * done / total)
+    bar = f"  [{'#' * filled}{'.' * (30 - filled)}] epoch {done}/{total}"
+    if sys.stdout.isatty():
+        print(f"\r{bar}", end="", flush=True)
+    else:
+        print(bar, flush=True)
 
 
 def main(argv=None) -> int:

@@ -68,8 +68,12 @@ class TableEncoder:
 
     def transform(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
         """Encode ``X`` into a float32 tensor on ``device``."""
-        X = np.asarray(X, dtype=np.float64)
+        # Rows seen by a warm-start fit may leave the first fit's range; the
+        # encoding (and so what can be generated) stays that range.
+        X = np.clip(np.asarray(X, dtype=np.float64), self.min_, self.max_)
         low, high, bulk = self.low_, self.high_, self.BULK
+        # A tail branch is used only where its denominator is positive (after
+        # clipping, X < low implies min < low); np.where evaluates both.
         with np.errstate(divide="ignore", invalid="ignore"):
             middle = np.where(
                 high > low, -bulk + 2 * bulk * (X - low) / (high - low), 0.0
@@ -91,6 +95,11 @@ class TableEncoder:
         X = np.where(y < -bulk, below, np.where(y > bulk, above, middle))
         return np.clip(X, self.min_, self.max_)
 
+    def empty_output(self, n_rows: int) -> np.ndarray:
+        """The buffer ``sample`` fills chunk by chunk before ``to_container``."""
+        dtype = self.dtype_ if self.columns_ is None else np.float64
+        return np.empty((n_rows, self.n_features_), dtype=dtype)
+
     def to_container(self, X: np.ndarray):
         """Return decoded rows in the container the encoder was fit on.
 
@@ -102,12 +111,15 @@ class TableEncoder:
             return X.astype(self.dtype_, copy=False)
         import pandas as pd
 
+        from pandas.api.types import is_bool_dtype, is_integer_dtype
+
         data = {}
         for j, dtype in enumerate(self.column_dtypes_):
             column = X[:, j]
-            if dtype.kind in "iub":
+            if is_integer_dtype(dtype) or is_bool_dtype(dtype):
                 column = np.rint(column)
-            data[j] = column.astype(dtype)
+            # Through pandas, so nullable dtypes (Int64, boolean) work too.
+            data[j] = pd.Series(column).astype(dtype)
         frame = pd.DataFrame(data)
         frame.columns = self.columns_
         return frame

@@ -30,8 +30,9 @@ class Residual(nn.Module):
 class OutputHead(nn.Module):
     """Apply each span's activation in one vectorised pass.
 
-    The layout is turned into index buffers once, so the forward pass has no
-    Python loop over spans and no host synchronisation.
+    Every span is continuous (tanh) for now, so the head is one tanh; spans
+    with other activations (categorical columns) are rejected until the
+    encoder produces them.
     """
 
     def __init__(self, layout):

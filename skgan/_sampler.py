@@ -28,14 +28,19 @@ from ._utils import (
     resolve_device,
     seed_source,
     seeded_torch,
-    state_dict_to_cpu,
 )
-from ._validation import check_betas, check_layer_sizes, check_n_samples, is_dataframe
+from ._validation import (
+    check_betas,
+    check_frame,
+    check_layer_sizes,
+    check_n_samples,
+    is_dataframe,
+)
 
-# Rows generated per forward pass in ``sample``: peak memory beyond the
-# returned output is bounded by one chunk, whatever ``n_samples`` is.
-_SAMPLE_CHUNK = {"cpu": 8192}
-_DEFAULT_SAMPLE_CHUNK = 65536
+# Rows generated per forward pass in ``sample`` (CPU, other devices): the
+# networks' working memory is bounded by one chunk, whatever ``n_samples`` is.
+_CPU_SAMPLE_CHUNK = 8192
+_DEVICE_SAMPLE_CHUNK = 65536
 
 
 class GANSampler(BaseEstimator):
@@ -110,7 +115,7 @@ class GANSampler(BaseEstimator):
         Seeds weight initialisation, training noise and the sampling stream.
         An int makes ``fit`` and the sequence of ``sample`` calls
         reproducible on the CPU (same torch version and thread count). The
-        global numpy and torch random generators are never used or changed.
+        global numpy and torch random states are left unchanged.
 
     n_jobs : int, default=None
         Number of CPU threads torch uses while training and sampling on the
@@ -281,7 +286,7 @@ class GANSampler(BaseEstimator):
         warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
         if not warm:
             self._forget_fit()
-        frame = X if is_dataframe(X) else None
+        frame = check_frame(X) if is_dataframe(X) else None
         X = validate_data(
             self, X, reset=not warm, dtype=[np.float64, np.float32], ensure_min_samples=1
         )
@@ -334,9 +339,14 @@ class GANSampler(BaseEstimator):
         return self
 
     def _forget_fit(self):
-        """Drop the previous fit so that a failed ``fit`` never looks fitted."""
+        """Drop the previous fit, so a fit that fails part-way is not fitted.
+
+        (Invalid parameters are rejected before ``fit`` runs, as in
+        scikit-learn, and leave a previous fit in place.)
+        """
         fitted = ("generator_", "discriminator_", "encoder_", "history_", "n_iter_")
-        for name in fitted + ("device_", "batch_size_", "_optimizer_states"):
+        private = ("_optimizer_states", "_fitted_architecture", "_sampling_rng")
+        for name in fitted + ("device_", "batch_size_") + private:
             self.__dict__.pop(name, None)
 
     def _architecture(self) -> tuple:
@@ -494,8 +504,8 @@ class GANSampler(BaseEstimator):
             generator = copy.deepcopy(generator).to(device)
         noise_rng = make_generator(seed, device)
         latent_dim = self._fitted_architecture[0]
-        chunk = _SAMPLE_CHUNK.get(device.type, _DEFAULT_SAMPLE_CHUNK)
-        out = np.empty((n_samples, self.n_features_in_), dtype=np.float64)
+        chunk = _CPU_SAMPLE_CHUNK if device.type == "cpu" else _DEVICE_SAMPLE_CHUNK
+        out = self.encoder_.empty_output(n_samples)
         with cpu_threads(self.n_jobs, device), torch.inference_mode():
             for start in range(0, n_samples, chunk):
                 rows = min(chunk, n_samples - start)

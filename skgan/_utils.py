@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import os
 
+import joblib
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
 _MAX_SEED = np.iinfo(np.int32).max
+
+
+_DEVICE_CHOICES = "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
 
 
 def resolve_device(device) -> torch.device:
@@ -28,8 +31,7 @@ def resolve_device(device) -> torch.device:
         resolved = torch.device(spec)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(
-            f"The 'device' parameter must be 'auto', 'cpu', 'cuda', 'cuda:N' or "
-            f"'mps'. Got {device!r} instead."
+            f"The 'device' parameter must be {_DEVICE_CHOICES}. Got {device!r} instead."
         ) from exc
     if resolved.type == "cpu":
         return resolved
@@ -55,8 +57,7 @@ def resolve_device(device) -> torch.device:
             )
         return resolved
     raise ValueError(
-        f"The 'device' parameter must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'. "
-        f"Got {device!r} instead."
+        f"The 'device' parameter must be {_DEVICE_CHOICES}. Got {device!r} instead."
     )
 
 
@@ -143,7 +144,8 @@ def cpu_threads(n_jobs, device: torch.device):
     if n_jobs is None or device.type != "cpu":
         yield
         return
-    n_threads = n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    # joblib's count honours CPU affinity and container limits.
+    n_threads = n_jobs if n_jobs > 0 else max(1, joblib.cpu_count() + 1 + n_jobs)
     previous = torch.get_num_threads()
     torch.set_num_threads(n_threads)
     try:
@@ -165,11 +167,6 @@ def adam(parameters, device: torch.device, **options) -> torch.optim.Adam:
         except (RuntimeError, TypeError, ValueError):
             pass  # an older torch without a fused kernel for this device
     return torch.optim.Adam(parameters, **options)
-
-
-def state_dict_to_cpu(module: torch.nn.Module) -> dict:
-    """A detached CPU copy of a module's state dict."""
-    return {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
 
 
 def optimizer_state_to(state: dict, device: torch.device) -> dict:

@@ -61,3 +61,32 @@ def check_betas(betas) -> tuple:
             f"(0.5, 0.9). Got {betas!r} instead."
         )
     return values
+
+
+def check_frame(frame):
+    """Reject what the numeric-only encoder cannot give back faithfully.
+
+    Returns the frame unchanged. Categorical columns and duplicate names are
+    errors that name the columns; numeric columns (numpy or pandas nullable
+    dtypes, booleans) pass.
+    """
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise ValueError(
+            f"X has duplicate column names {duplicated}; give every column a "
+            "unique name."
+        )
+    unsupported = [
+        name
+        for name, dtype in frame.dtypes.items()
+        if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))
+        or getattr(dtype, "name", "") == "category"
+    ]
+    if unsupported:
+        raise ValueError(
+            f"Columns {unsupported} are not numeric: GANSampler handles numeric "
+            "columns only for now. Drop them or encode them as numbers."
+        )
+    return frame

@@ -1,6 +1,5 @@
 """The contract of GANSampler that scikit-learn's checks do not test."""
 
-import io
 import pickle
 import re
 import warnings
@@ -261,13 +260,40 @@ def test_warm_start_continues_training(X):
     assert gan.n_iter_ == 2
 
 
-def test_warm_start_differs_from_fresh_longer_fit_only_in_noise(X):
-    # Continuing from the fitted weights is not the same as starting again.
-    warm = tiny(epochs=1, warm_start=True).fit(X)
-    warm.fit(X)
-    fresh = tiny(epochs=1).fit(X)
-    assert any(not torch.equal(a, b) for a, b in
-               zip(state(warm).values(), state(fresh).values()))
+def test_warm_start_starts_from_the_fitted_weights(X):
+    gan = tiny(epochs=2, warm_start=True).fit(X)
+    before = state(gan)
+    # With a negligible learning rate the continuation barely moves the
+    # weights: it began from the fitted ones, not from a new initialisation.
+    gan.set_params(generator_lr=1e-12, discriminator_lr=1e-12, epochs=1).fit(X)
+    after = state(gan)
+    for key in before:
+        if "running" in key or "num_batches" in key:
+            continue  # batch-norm statistics move without the optimizer
+        torch.testing.assert_close(after[key], before[key], rtol=0, atol=1e-6, msg=key)
+
+
+def test_warm_start_sequences_are_reproducible(X):
+    runs = []
+    for _ in range(2):
+        gan = tiny(epochs=1, warm_start=True)
+        for _ in range(3):
+            gan.fit(X)
+        runs.append(state(gan))
+    assert_same_state(*runs)
+
+
+def test_warm_start_on_rows_outside_the_first_range_stays_finite(X):
+    first = np.c_[X[:, :2], np.full(len(X), 1.0)]  # a constant third column
+    gan = tiny(epochs=1, warm_start=True).fit(first)
+    shifted = np.c_[X[:, :2] * 3 + 10, np.random.RandomState(1).normal(size=len(X))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gan.fit(shifted)
+    assert gan.n_iter_ == 2
+    samples = gan.sample(200)
+    # The encoding of the first fit is kept, so is its range.
+    assert (samples >= first.min(axis=0)).all() and (samples <= first.max(axis=0)).all()
 
 
 def test_warm_start_rejects_new_feature_count_and_architecture(X):
@@ -320,7 +346,7 @@ def test_empty_layer_tuples_make_linear_networks(X):
 def test_divergence_keeps_last_good_weights(X):
     # An absurd learning rate blows the weights up within one epoch.
     gan = tiny(epochs=5, generator_lr=1e30, discriminator_lr=1e30, loss="bce", pac=1)
-    with pytest.warns(ConvergenceWarning, match=r"diverged at epoch \d+.*generator_lr"):
+    with pytest.warns(ConvergenceWarning, match=r"diverged at epoch 1.*initial weights.*generator_lr"):
         gan.fit(X)
     assert gan.n_iter_ < 5
     assert len(gan.history_) == gan.n_iter_
@@ -358,23 +384,6 @@ def test_pickle_and_joblib_round_trips_give_identical_samples(X, tmp_path):
     np.testing.assert_array_equal(memmapped.sample(40, random_state=5), expected)
     # The sampling stream is part of the state: the next unseeded draws agree.
     np.testing.assert_array_equal(clone.sample(7), gan.sample(7))
-
-
-def test_fitted_tensors_are_all_on_cpu_in_the_pickle(X, monkeypatch):
-    # How a CUDA-trained model must pickle: every storage tagged "cpu", so that
-    # a machine without CUDA can load it (SKLEARN_CONTRACT section 8).
-    gan = tiny().fit(X)
-    tags = []
-    original = torch.serialization.location_tag
-
-    def record(storage):
-        tag = original(storage)
-        tags.append(tag)
-        return tag
-
-    monkeypatch.setattr(torch.serialization, "location_tag", record)
-    pickle.dumps(gan)
-    assert tags and set(tags) == {"cpu"}
 
 
 def test_model_trained_on_cuda_samples_on_a_cpu_only_machine(X, monkeypatch):
@@ -457,8 +466,7 @@ def test_repr_and_io_do_not_break_on_buffers(X):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         html = gan._repr_html_()
-    assert "GANSampler" in html
-    assert isinstance(io.StringIO(html).read(), str)
+    assert "GANSampler" in html and "n_iter_" in html
 
 
 @pytest.mark.parametrize("n_jobs, expected", [(1, 1), (2, 2), (-1, None)])
@@ -485,3 +493,58 @@ def test_n_jobs_sets_threads_during_fit_and_restores_them(X, monkeypatch, n_jobs
 def test_n_jobs_zero_is_rejected(X):
     with pytest.raises(ValueError, match="'n_jobs' parameter"):
         tiny(n_jobs=0).fit(X)
+
+
+def test_random_state_instance_passed_to_fit_is_advanced(X):
+    rng = np.random.RandomState(0)
+    a = tiny(random_state=rng).fit(X)
+    b = tiny(random_state=rng).fit(X)
+    assert not np.allclose(a.sample(20, random_state=0), b.sample(20, random_state=0))
+
+
+def test_sample_restores_threads(X):
+    gan = tiny(n_jobs=1).fit(X)
+    before = torch.get_num_threads()
+    gan.set_params(n_jobs=2).sample(10)
+    assert torch.get_num_threads() == before
+
+
+def test_fit_restores_flush_denormal(X):
+    from skgan._utils import _flush_denormal_is_on
+
+    assert not _flush_denormal_is_on()
+    tiny().fit(X)
+    assert not _flush_denormal_is_on()
+    torch.set_flush_denormal(True)
+    try:
+        tiny().fit(X)
+        assert _flush_denormal_is_on()
+    finally:
+        torch.set_flush_denormal(False)
+
+
+def test_nullable_and_bool_dataframe_columns_round_trip(X):
+    frame = pd.DataFrame({
+        "count": pd.array(np.round(X[:, 1]).astype(int), dtype="Int64"),
+        "flag": X[:, 0] > 0,
+        "amount": pd.array(X[:, 2], dtype="Float64"),
+    })
+    samples = tiny().fit(frame).sample(30)
+    assert list(samples.dtypes) == list(frame.dtypes)
+    assert set(samples["flag"].unique()) <= {True, False}
+    assert samples["count"].between(frame["count"].min(), frame["count"].max()).all()
+
+
+@pytest.mark.parametrize(
+    "frame, pattern",
+    [(pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical([1, 2])}),
+      r"Columns \['b'\] are not numeric"),
+     (pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"]),
+      r"duplicate column names \['a'\]")],
+)
+def test_unsupported_dataframes_are_rejected_before_training(frame, pattern):
+    gan = tiny()
+    with pytest.raises(ValueError, match=pattern):
+        gan.fit(frame)
+    with pytest.raises(NotFittedError):
+        gan.sample(1)
