@@ -113,8 +113,10 @@ models = {
 for name, gan in models.items():
     start = time.perf_counter()
     gan.fit(X)
-    print(f"{name}: {gan.n_iter_} epochs, batch_size_={gan.batch_size_}, "
-          f"on {gan.device_}, {time.perf_counter() - start:.1f} s")
+    print(
+        f"{name}: {gan.n_iter_} epochs, batch_size_={gan.batch_size_}, "
+        f"on {gan.device_}, {time.perf_counter() - start:.1f} s"
+    )
     samples[name] = gan.sample(N_SAMPLES, random_state=0)
 
 # %%
@@ -125,12 +127,16 @@ for name, images in samples.items():
     results[name], class_shares[name] = measure(images)
 table = pd.DataFrame(results).T
 table["classes >= 3 %"] = table["classes >= 3 %"].astype(int)
-print(table.to_string(formatters={
-    "mean confidence": "{:.3f}".format,
-    "confidence > 0.9": "{:.1%}".format,
-    "smallest class": "{:.1%}".format,
-    "largest class": "{:.1%}".format,
-}))
+print(
+    table.to_string(
+        formatters={
+            "mean confidence": "{:.3f}".format,
+            "confidence > 0.9": "{:.1%}".format,
+            "smallest class": "{:.1%}".format,
+            "largest class": "{:.1%}".format,
+        }
+    )
+)
 
 # %%
 # Share of the images per predicted digit, in percent:
@@ -160,8 +166,9 @@ for block, (name, images) in zip(blocks, shown.items()):
         ax.set_title(str(digit), fontsize=7, pad=1.5)
         ax.set_xticks([])
         ax.set_yticks([])
-    block.subplots_adjust(top=0.86, bottom=0.01, left=0.02, right=0.98,
-                          hspace=0.45, wspace=0.12)
+    block.subplots_adjust(
+        top=0.86, bottom=0.01, left=0.02, right=0.98, hspace=0.45, wspace=0.12
+    )
 
 # When run as a script, also write the grid to examples/output/ (sphinx-gallery
 # runs examples without ``__file__`` and collects the figure itself).
@@ -200,11 +207,17 @@ plt.show()
 #
 # The comparison of this run, computed from the table above:
 classic, default = (table.loc[name] for name in models)
-for column in ["mean confidence", "confidence > 0.9", "classes >= 3 %",
-               "smallest class"]:
+for column in [
+    "mean confidence",
+    "confidence > 0.9",
+    "classes >= 3 %",
+    "smallest class",
+]:
     if classic[column] == default[column]:
         verdict = "tie"
     else:
         verdict = "classic" if classic[column] > default[column] else "defaults"
-    print(f"{column:>17}: classic {classic[column]:.3g}, defaults "
-          f"{default[column]:.3g} -> higher: {verdict}")
+    print(
+        f"{column:>17}: classic {classic[column]:.3g}, defaults "
+        f"{default[column]:.3g} -> higher: {verdict}"
+    )

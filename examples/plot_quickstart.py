@@ -44,8 +44,10 @@ X.iloc[:, :5].describe().round(2)
 gan = GANSampler(epochs=300, random_state=0)
 start = time.perf_counter()
 gan.fit(X)
-print(f"Trained {gan.n_iter_} epochs on {gan.device_} in "
-      f"{time.perf_counter() - start:.1f} s (batch_size_={gan.batch_size_})")
+print(
+    f"Trained {gan.n_iter_} epochs on {gan.device_} in "
+    f"{time.perf_counter() - start:.1f} s (batch_size_={gan.batch_size_})"
+)
 print("Last epoch:", gan.history_[-1])
 
 # %%
@@ -79,8 +81,10 @@ X_new = gan.sample(1000)
 print(type(X_new).__name__, X_new.shape)
 print("same columns:", list(X_new.columns) == list(X.columns))
 print("same dtypes:", (X_new.dtypes == X.dtypes).all())
-print("inside the training range:",
-      bool(((X_new >= X.min()) & (X_new <= X.max())).all().all()))
+print(
+    "inside the training range:",
+    bool(((X_new >= X.min()) & (X_new <= X.max())).all().all()),
+)
 X_new.iloc[:, :5].describe().round(2)
 
 # %%
@@ -92,8 +96,7 @@ X_new.iloc[:, :5].describe().round(2)
 first = gan.sample(5, random_state=0)
 second = gan.sample(5, random_state=0)
 print("sample(5, random_state=0) twice, same rows:", first.equals(second))
-print("two calls without random_state, same rows:",
-      gan.sample(5).equals(gan.sample(5)))
+print("two calls without random_state, same rows:", gan.sample(5).equals(gan.sample(5)))
 first.iloc[:, :5].round(3)
 
 # %%
@@ -105,25 +108,28 @@ fig, axes = plt.subplots(1, len(columns), figsize=(11, 3.2))
 for ax, column in zip(axes, columns):
     bins = np.linspace(X[column].min(), X[column].max(), 30)
     ax.hist(X[column], bins=bins, density=True, alpha=0.5, label="real (569)")
-    ax.hist(X_new[column], bins=bins, density=True, alpha=0.5,
-            label="synthetic (1000)")
+    ax.hist(X_new[column], bins=bins, density=True, alpha=0.5, label="synthetic (1000)")
     ax.set_title(column)
 axes[0].legend()
 fig.tight_layout()
 
 for column in columns:
-    print(f"{column:>16}: mean real {X[column].mean():8.3f}  synthetic "
-          f"{X_new[column].mean():8.3f} | std real {X[column].std():7.3f}  "
-          f"synthetic {X_new[column].std():7.3f}")
+    print(
+        f"{column:>16}: mean real {X[column].mean():8.3f}  synthetic "
+        f"{X_new[column].mean():8.3f} | std real {X[column].std():7.3f}  "
+        f"synthetic {X_new[column].std():7.3f}"
+    )
 
 # %%
 # Generated values are clipped to the range seen in ``fit``. A column whose
 # generated values often fall below the real minimum shows a pile-up at that
 # minimum: compare how many rows sit exactly at it.
 at_minimum = (X_new == X.min()).mean()
-print(f"share of rows at the column minimum, {columns[-1]!r}: real "
-      f"{(X[columns[-1]] == X[columns[-1]].min()).mean():.1%}, synthetic "
-      f"{at_minimum[columns[-1]]:.1%}")
+print(
+    f"share of rows at the column minimum, {columns[-1]!r}: real "
+    f"{(X[columns[-1]] == X[columns[-1]].min()).mean():.1%}, synthetic "
+    f"{at_minimum[columns[-1]]:.1%}"
+)
 
 # %%
 # Correlations
@@ -136,8 +142,11 @@ corr_synthetic = X_new.corr().to_numpy()
 difference = corr_synthetic - corr_real
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-panels = [(corr_real, "real"), (corr_synthetic, "synthetic"),
-          (difference, "synthetic - real")]
+panels = [
+    (corr_real, "real"),
+    (corr_synthetic, "synthetic"),
+    (difference, "synthetic - real"),
+]
 for ax, (matrix, title) in zip(axes, panels):
     image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
     ax.set_title(f"correlation: {title}")
@@ -146,9 +155,11 @@ for ax, (matrix, title) in zip(axes, panels):
 fig.colorbar(image, ax=axes, shrink=0.8)
 
 off_diagonal = ~np.eye(len(corr_real), dtype=bool)
-print(f"Correlation difference over {off_diagonal.sum() // 2} pairs: "
-      f"mean |diff| {np.abs(difference[off_diagonal]).mean():.3f}, "
-      f"largest |diff| {np.abs(difference[off_diagonal]).max():.3f}")
+print(
+    f"Correlation difference over {off_diagonal.sum() // 2} pairs: "
+    f"mean |diff| {np.abs(difference[off_diagonal]).mean():.3f}, "
+    f"largest |diff| {np.abs(difference[off_diagonal]).max():.3f}"
+)
 
 # %%
 # The synthetic rows have the right ranges and roughly the right centres, but
@@ -179,13 +190,17 @@ def summary(real, synthetic):
 more_steps = GANSampler(epochs=300, batch_size=100, random_state=0)
 start = time.perf_counter()
 more_steps.fit(X)
-print(f"Trained {more_steps.n_iter_} epochs in {time.perf_counter() - start:.1f} s "
-      f"(batch_size_={more_steps.batch_size_})")
-comparison = pd.DataFrame({
-    "batch_size=500 (default)": summary(X, X_new),
-    "batch_size=100": summary(X, more_steps.sample(1000, random_state=0)),
-    "real rows": summary(X, X),
-}).T
+print(
+    f"Trained {more_steps.n_iter_} epochs in {time.perf_counter() - start:.1f} s "
+    f"(batch_size_={more_steps.batch_size_})"
+)
+comparison = pd.DataFrame(
+    {
+        "batch_size=500 (default)": summary(X, X_new),
+        "batch_size=100": summary(X, more_steps.sample(1000, random_state=0)),
+        "real rows": summary(X, X),
+    }
+).T
 print(comparison.round(3).to_string())
 
 # %%

@@ -40,9 +40,13 @@ def _demo(args) -> int:
         f"Trained {gan.n_iter_} epochs in {fit_seconds:.1f} s on {gan.device_}"
         f"{losses}; sampled {len(synthetic)} rows.\n"
     )
-    ks = np.array([ks_2samp(X[:, j], synthetic[:, j]).statistic for j in range(X.shape[1])])
-    print(f"{'column':<24}{'real mean':>12}{'synth mean':>12}{'real std':>11}"
-          f"{'synth std':>11}{'KS':>7}")
+    ks = np.array(
+        [ks_2samp(X[:, j], synthetic[:, j]).statistic for j in range(X.shape[1])]
+    )
+    print(
+        f"{'column':<24}{'real mean':>12}{'synth mean':>12}{'real std':>11}"
+        f"{'synth std':>11}{'KS':>7}"
+    )
     for j in range(6):
         print(
             f"{names[j]:<24}{X[:, j].mean():>12.3f}{synthetic[:, j].mean():>12.3f}"
@@ -58,7 +62,9 @@ def _demo(args) -> int:
         "(1 is a perfect match)."
     )
     print(f"Correlations, mean absolute difference: {corr_gap:.3f} (0 is perfect).")
-    np.savetxt(args.output, synthetic, delimiter=",", header=",".join(names), comments="")
+    np.savetxt(
+        args.output, synthetic, delimiter=",", header=",".join(names), comments=""
+    )
     print(f"Wrote {len(synthetic)} synthetic rows to {args.output}.")
     return 0
 
@@ -106,14 +112,23 @@ def main(argv=None) -> int:
         "demo", help="fit a GAN on a built-in table, compare, write samples to CSV"
     )
     demo.add_argument("--epochs", type=int, default=300, help="training epochs (300)")
-    demo.add_argument("-n", "--n-samples", type=int, default=1000,
-                      help="rows to generate (1000)")
-    demo.add_argument("-o", "--output", default="skgan_demo_samples.csv",
-                      help="CSV file for the samples (skgan_demo_samples.csv)")
+    demo.add_argument(
+        "-n", "--n-samples", type=int, default=1000, help="rows to generate (1000)"
+    )
+    demo.add_argument(
+        "-o",
+        "--output",
+        default="skgan_demo_samples.csv",
+        help="CSV file for the samples (skgan_demo_samples.csv)",
+    )
     demo.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
     demo.add_argument("--seed", type=int, default=0, help="random_state (0)")
-    demo.add_argument("-v", "--verbose", action="store_true",
-                      help="one line per epoch instead of a progress bar")
+    demo.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="one line per epoch instead of a progress bar",
+    )
     demo.set_defaults(handler=_demo)
     args = parser.parse_args(argv)
     return args.handler(args)

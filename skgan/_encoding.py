@@ -110,7 +110,6 @@ class TableEncoder:
         if self.columns_ is None:
             return X.astype(self.dtype_, copy=False)
         import pandas as pd
-
         from pandas.api.types import is_bool_dtype, is_integer_dtype
 
         data = {}

@@ -288,7 +288,11 @@ class GANSampler(BaseEstimator):
             self._forget_fit()
         frame = check_frame(X) if is_dataframe(X) else None
         X = validate_data(
-            self, X, reset=not warm, dtype=[np.float64, np.float32], ensure_min_samples=1
+            self,
+            X,
+            reset=not warm,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=1,
         )
         architecture = self._architecture()
         betas = check_betas(self.betas)
@@ -304,7 +308,9 @@ class GANSampler(BaseEstimator):
         train_seed, sampling_seed = derive_seed(rng), derive_seed(rng)
         if warm:
             # A continuation must not replay the noise of the epochs before it.
-            train_seed = (train_seed + 1_000_003 * self.n_iter_) % np.iinfo(np.int32).max
+            train_seed = (train_seed + 1_000_003 * self.n_iter_) % np.iinfo(
+                np.int32
+            ).max
 
         encoder = self.encoder_ if warm else TableEncoder().fit(X, frame=frame)
         config = self._training_config(n_rows=X.shape[0])
@@ -403,7 +409,13 @@ class GANSampler(BaseEstimator):
         return g_optimizer, d_optimizer
 
     def _train(
-        self, generator, discriminator, g_optimizer, d_optimizer, data, config,
+        self,
+        generator,
+        discriminator,
+        g_optimizer,
+        d_optimizer,
+        data,
+        config,
         first_epoch,
     ):
         """Run the epochs; stop with a warning if the losses stop being finite."""
@@ -424,13 +436,14 @@ class GANSampler(BaseEstimator):
             ).tolist()
             seconds = time.perf_counter() - start
             if not (np.isfinite(d_value) and np.isfinite(g_value) and finite):
-                for module, state in zip(modules, last_good):
+                for module, state in zip(modules, last_good, strict=True):
                     module.load_state_dict(state)
                 # The optimizers' moments are poisoned too: start them afresh.
                 for optimizer in (g_optimizer, d_optimizer):
                     optimizer.state.clear()
                 kept = (
-                    "initial weights" if epoch == 1
+                    "initial weights"
+                    if epoch == 1
                     else f"weights from the end of epoch {epoch - 1}"
                 )
                 warnings.warn(
@@ -443,11 +456,16 @@ class GANSampler(BaseEstimator):
                     stacklevel=4,
                 )
                 break
-            for module, state in zip(modules, last_good):
+            for module, state in zip(modules, last_good, strict=True):
                 for name, value in module.state_dict().items():
                     state[name].copy_(value)
             history.append(
-                {"epoch": epoch, "d_loss": d_value, "g_loss": g_value, "seconds": seconds}
+                {
+                    "epoch": epoch,
+                    "d_loss": d_value,
+                    "g_loss": g_value,
+                    "seconds": seconds,
+                }
             )
             if self.verbose:
                 print(

@@ -10,9 +10,24 @@ from sklearn.datasets import load_breast_cancer
 def test_demo_writes_samples_and_prints_comparison(tmp_path):
     out = tmp_path / "samples.csv"
     result = subprocess.run(
-        [sys.executable, "-m", "skgan", "demo", "--epochs", "3", "-n", "40",
-         "-o", str(out), "--device", "cpu"],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "skgan",
+            "demo",
+            "--epochs",
+            "3",
+            "-n",
+            "40",
+            "-o",
+            str(out),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "epoch 3/3" in result.stdout
@@ -29,7 +44,10 @@ def test_demo_writes_samples_and_prints_comparison(tmp_path):
 def test_demo_bad_argument_exits_2():
     result = subprocess.run(
         [sys.executable, "-m", "skgan", "demo", "--epochs", "many"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 2
     assert "invalid int value: 'many'" in result.stderr

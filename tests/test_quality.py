@@ -63,8 +63,12 @@ def test_ring_of_eight_gaussians_every_mode_present():
 def test_correlated_gaussian_moments_and_correlations():
     rng = np.random.RandomState(0)
     corr = np.array(
-        [[1.0, 0.8, -0.5, 0.3], [0.8, 1.0, -0.4, 0.2], [-0.5, -0.4, 1.0, 0.0],
-         [0.3, 0.2, 0.0, 1.0]]
+        [
+            [1.0, 0.8, -0.5, 0.3],
+            [0.8, 1.0, -0.4, 0.2],
+            [-0.5, -0.4, 1.0, 0.0],
+            [0.3, 0.2, 0.0, 1.0],
+        ]
     )
     std = np.array([1.0, 5.0, 0.1, 2.0])
     mean = np.array([0.0, 10.0, -1.0, 3.0])
@@ -76,12 +80,15 @@ def test_correlated_gaussian_moments_and_correlations():
     print(
         "gaussian: mean error / std",
         np.round((samples.mean(axis=0) - X.mean(axis=0)) / real_std, 3),
-        "std ratio", np.round(samples.std(axis=0) / real_std, 3),
+        "std ratio",
+        np.round(samples.std(axis=0) / real_std, 3),
         "max correlation error",
         np.abs(learned - np.corrcoef(X, rowvar=False)).max().round(3),
     )
     # Means within 0.3 standard deviations, spreads within 30 %.
-    np.testing.assert_array_less(np.abs(samples.mean(axis=0) - X.mean(axis=0)) / real_std, 0.3)
+    np.testing.assert_array_less(
+        np.abs(samples.mean(axis=0) - X.mean(axis=0)) / real_std, 0.3
+    )
     np.testing.assert_array_less(np.abs(samples.std(axis=0) / real_std - 1), 0.3)
     # Every correlation within 0.3 (a model of independent columns misses
     # the 0.8 correlation by 0.8), and the strong ones keep their sign.

@@ -53,8 +53,13 @@ def assert_same_state(a, b):
 
 
 @pytest.mark.parametrize(
-    "dtype, expected", [(np.float32, np.float32), (np.float64, np.float64),
-                        (np.int64, np.float64), (np.int32, np.float64)]
+    "dtype, expected",
+    [
+        (np.float32, np.float32),
+        (np.float64, np.float64),
+        (np.int64, np.float64),
+        (np.int32, np.float64),
+    ],
 )
 def test_sample_shape_and_training_dtype(X, dtype, expected):
     data = (X * 10).astype(dtype)
@@ -108,10 +113,14 @@ def test_sample_before_fit_raises():
         GANSampler().sample(3)
 
 
-@pytest.mark.parametrize("n_samples", [0, -3, 2.5, 1.0, None, "10", True, np.float64(3)])
+@pytest.mark.parametrize(
+    "n_samples", [0, -3, 2.5, 1.0, None, "10", True, np.float64(3)]
+)
 def test_invalid_n_samples_is_named(X, n_samples):
     gan = tiny(epochs=1).fit(X)
-    with pytest.raises(ValueError, match=r"'n_samples'.*int >= 1.*Got " + re.escape(repr(n_samples))):
+    with pytest.raises(
+        ValueError, match=r"'n_samples'.*int >= 1.*Got " + re.escape(repr(n_samples))
+    ):
         gan.sample(n_samples)
 
 
@@ -171,21 +180,23 @@ def test_explicit_random_state_gives_identical_draws(X):
 def test_random_state_instance_advances(X):
     gan = tiny().fit(X)
     rng = np.random.RandomState(3)
-    assert not np.allclose(gan.sample(10, random_state=rng), gan.sample(10, random_state=rng))
+    assert not np.allclose(
+        gan.sample(10, random_state=rng), gan.sample(10, random_state=rng)
+    )
 
 
 def test_fit_leaves_global_rngs_and_input_untouched(X):
     data = X.copy()
     torch.manual_seed(123)
-    np.random.seed(123)
+    np.random.seed(123)  # noqa: NPY002 (the global RNG is under test)
     expected_torch = torch.rand(3)
-    expected_numpy = np.random.rand(3)
+    expected_numpy = np.random.rand(3)  # noqa: NPY002
     torch.manual_seed(123)
-    np.random.seed(123)
+    np.random.seed(123)  # noqa: NPY002 (the global RNG is under test)
     gan = tiny(random_state=None).fit(data)
     gan.sample(10)
     np.testing.assert_array_equal(torch.rand(3).numpy(), expected_torch.numpy())
-    np.testing.assert_array_equal(np.random.rand(3), expected_numpy)
+    np.testing.assert_array_equal(np.random.rand(3), expected_numpy)  # noqa: NPY002
     np.testing.assert_array_equal(data, X)
 
 
@@ -201,8 +212,17 @@ def test_fit_does_not_write_into_readonly_input(X):
 
 @pytest.mark.parametrize(
     "n_rows, batch_size, pac",
-    [(1, 500, 10), (1, 1, 1), (2, 1, 1), (3, 500, 10), (9, 500, 10),
-     (101, 50, 1), (101, 7, 3), (100, 500, 7), (37, 10, 10)],
+    [
+        (1, 500, 10),
+        (1, 1, 1),
+        (2, 1, 1),
+        (3, 500, 10),
+        (9, 500, 10),
+        (101, 50, 1),
+        (101, 7, 3),
+        (100, 500, 7),
+        (37, 10, 10),
+    ],
 )
 def test_any_batch_size_and_pac(n_rows, batch_size, pac):
     X = np.random.RandomState(0).normal(size=(n_rows, 2))
@@ -239,7 +259,10 @@ def test_verbose_prints_one_line_per_epoch(X, capsys):
     tiny(epochs=3, verbose=1).fit(X)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
-    assert re.match(r"\[GANSampler\] epoch 3/3 +d_loss=-?\d+\.\d+ +g_loss=-?\d+\.\d+ +\(\d+\.\d+s\)", lines[-1])
+    assert re.match(
+        r"\[GANSampler\] epoch 3/3 +d_loss=-?\d+\.\d+ +g_loss=-?\d+\.\d+ +\(\d+\.\d+s\)",
+        lines[-1],
+    )
     tiny(epochs=3, verbose=0).fit(X)
     assert capsys.readouterr().out == ""
 
@@ -298,7 +321,9 @@ def test_warm_start_on_rows_outside_the_first_range_stays_finite(X):
 
 def test_warm_start_rejects_new_feature_count_and_architecture(X):
     gan = tiny(warm_start=True).fit(X)
-    with pytest.raises(ValueError, match="X has 2 features, but GANSampler is expecting 3"):
+    with pytest.raises(
+        ValueError, match="X has 2 features, but GANSampler is expecting 3"
+    ):
         gan.fit(X[:, :2])
     gan.set_params(latent_dim=9)
     with pytest.raises(ValueError, match="warm_start=True .* cannot\\s+change"):
@@ -308,7 +333,9 @@ def test_warm_start_rejects_new_feature_count_and_architecture(X):
 def test_failed_refit_does_not_leave_a_fitted_looking_estimator(X):
     gan = tiny().fit(X)
     gan.set_params(generator_dims=(0,))
-    with pytest.raises(ValueError, match="'generator_dims'.*positive ints.*Got \\(0,\\)"):
+    with pytest.raises(
+        ValueError, match="'generator_dims'.*positive ints.*Got \\(0,\\)"
+    ):
         gan.fit(X)
     with pytest.raises(NotFittedError):
         gan.sample(1)
@@ -316,11 +343,13 @@ def test_failed_refit_does_not_leave_a_fitted_looking_estimator(X):
 
 @pytest.mark.parametrize(
     "param, value, pattern",
-    [("discriminator_dims", (16, -1), "'discriminator_dims'.*Got \\(16, -1\\)"),
-     ("betas", (0.5, 1.0), "'betas'.*\\[0, 1\\).*Got \\(0.5, 1.0\\)"),
-     ("betas", (0.5,), "'betas'.*two floats"),
-     ("device", "tpu", "'device'.*Got 'tpu'"),
-     ("device", "cuda:x", "'device'.*Got 'cuda:x'")],
+    [
+        ("discriminator_dims", (16, -1), "'discriminator_dims'.*Got \\(16, -1\\)"),
+        ("betas", (0.5, 1.0), "'betas'.*\\[0, 1\\).*Got \\(0.5, 1.0\\)"),
+        ("betas", (0.5,), "'betas'.*two floats"),
+        ("device", "tpu", "'device'.*Got 'tpu'"),
+        ("device", "cuda:x", "'device'.*Got 'cuda:x'"),
+    ],
 )
 def test_bad_parameter_values_are_named(X, param, value, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -329,7 +358,9 @@ def test_bad_parameter_values_are_named(X, param, value, pattern):
 
 def test_unavailable_cuda_is_a_clear_error(X, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(ValueError, match="'device' parameter is 'cuda' but CUDA is not available"):
+    with pytest.raises(
+        ValueError, match="'device' parameter is 'cuda' but CUDA is not available"
+    ):
         tiny(device="cuda").fit(X)
     gan = tiny(device="auto").fit(X)
     assert gan.device_ == torch.device("cpu")
@@ -346,7 +377,9 @@ def test_empty_layer_tuples_make_linear_networks(X):
 def test_divergence_keeps_last_good_weights(X):
     # An absurd learning rate blows the weights up within one epoch.
     gan = tiny(epochs=5, generator_lr=1e30, discriminator_lr=1e30, loss="bce", pac=1)
-    with pytest.warns(ConvergenceWarning, match=r"diverged at epoch 1.*initial weights.*generator_lr"):
+    with pytest.warns(
+        ConvergenceWarning, match=r"diverged at epoch 1.*initial weights.*generator_lr"
+    ):
         gan.fit(X)
     assert gan.n_iter_ < 5
     assert len(gan.history_) == gan.n_iter_
@@ -452,8 +485,11 @@ def test_cuda_model_loads_in_a_cpu_only_process(X, tmp_path):
         "s = gan.sample(100, random_state=0); assert np.isfinite(s).all(); print(s.shape)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], env={"CUDA_VISIBLE_DEVICES": "", "PATH": ""},
-        capture_output=True, text=True, check=False,
+        [sys.executable, "-c", code],
+        env={"CUDA_VISIBLE_DEVICES": "", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "(100, 3)" in result.stdout
@@ -470,7 +506,9 @@ def test_repr_and_io_do_not_break_on_buffers(X):
 
 
 @pytest.mark.parametrize("n_jobs, expected", [(1, 1), (2, 2), (-1, None)])
-def test_n_jobs_sets_threads_during_fit_and_restores_them(X, monkeypatch, n_jobs, expected):
+def test_n_jobs_sets_threads_during_fit_and_restores_them(
+    X, monkeypatch, n_jobs, expected
+):
     import os
 
     import skgan._training as training
@@ -524,11 +562,13 @@ def test_fit_restores_flush_denormal(X):
 
 
 def test_nullable_and_bool_dataframe_columns_round_trip(X):
-    frame = pd.DataFrame({
-        "count": pd.array(np.round(X[:, 1]).astype(int), dtype="Int64"),
-        "flag": X[:, 0] > 0,
-        "amount": pd.array(X[:, 2], dtype="Float64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "count": pd.array(np.round(X[:, 1]).astype(int), dtype="Int64"),
+            "flag": X[:, 0] > 0,
+            "amount": pd.array(X[:, 2], dtype="Float64"),
+        }
+    )
     samples = tiny().fit(frame).sample(30)
     assert list(samples.dtypes) == list(frame.dtypes)
     assert set(samples["flag"].unique()) <= {True, False}
@@ -537,10 +577,16 @@ def test_nullable_and_bool_dataframe_columns_round_trip(X):
 
 @pytest.mark.parametrize(
     "frame, pattern",
-    [(pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical([1, 2])}),
-      r"Columns \['b'\] are not numeric"),
-     (pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"]),
-      r"duplicate column names \['a'\]")],
+    [
+        (
+            pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical([1, 2])}),
+            r"Columns \['b'\] are not numeric",
+        ),
+        (
+            pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"]),
+            r"duplicate column names \['a'\]",
+        ),
+    ],
 )
 def test_unsupported_dataframes_are_rejected_before_training(frame, pattern):
     gan = tiny()
