@@ -7,12 +7,10 @@ slowest phase. Here the EM updates of all columns are batched tensor
 operations, so a table of any width costs a few hundred small kernels on
 whatever device holds it.
 
-Not wired into the encoder yet (issue "Real tables"). Still missing: choosing
-the number of components per column. Plain maximum-likelihood EM keeps all
-``max_modes`` components (duplicates share a mode, a unimodal column gets ten
-overlapping components); the Bayesian mixture of the reference prunes them
-through its Dirichlet-process prior. Batched variational updates of that
-prior, or a BIC choice among component counts, are the candidates.
+The number of components of each column is chosen by BIC (plain EM would
+keep all ``max_modes``, duplicates sharing a mode); the reference's Bayesian
+mixture gets the same effect from its Dirichlet-process prior. Not wired
+into the encoder yet (issue "Real tables").
 
 Nothing here knows about tables or pandas: the input is a float tensor of
 shape (n_rows, n_columns).
@@ -33,8 +31,8 @@ class ColumnMixtures:
     """One mixture per column, padded to ``max_modes`` components.
 
     All tensors have shape (n_columns, max_modes) and live in the original
-    units of the data. ``active`` marks the components in use (all of them
-    until component selection exists).
+    units of the data. ``active`` marks the components kept for each column;
+    the others have weight 0.
     """
 
     means: torch.Tensor
@@ -63,21 +61,31 @@ def fit_column_mixtures(
     X: torch.Tensor,
     *,
     max_modes: int = 10,
-    n_iter: int = 100,
+    n_iter: int = 50,
+    refine_iter: int = 10,
     max_rows: int = 20_000,
     generator: torch.Generator | None = None,
 ) -> ColumnMixtures:
     """Fit a Gaussian mixture of up to ``max_modes`` components to each column.
+
+    EM first fits ``max_modes`` components. Then, ``max_modes - 1`` times,
+    the two closest components of each column are merged into one (matching
+    their mean and variance) and EM refines the result; each column keeps the
+    mixture with the lowest BIC seen. Every step is one
+    batched update for all columns: the Python loops run over iterations and
+    component counts, never over columns or rows, and never read a value
+    back to the host.
 
     Parameters
     ----------
     X : Tensor of shape (n_rows, n_columns)
         Finite values; float32 or float64, on any device.
     max_modes : int
-        Components per column before pruning.
+        Most components per column.
     n_iter : int
-        EM iterations. A fixed count: the loop never synchronises with the
-        host to test for convergence.
+        EM iterations of the first fit.
+    refine_iter : int
+        EM iterations after each merge.
     max_rows : int
         Fit on a random subsample of this many rows when the table is larger.
     generator : torch.Generator, optional
@@ -99,42 +107,111 @@ def fit_column_mixtures(
     center = X.mean(dim=0)
     scale = X.std(dim=0, correction=0)
     scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-    z = (X - center) / scale  # (n, k)
+    x = ((X - center) / scale).unsqueeze(-1)  # (n, k, 1)
 
     modes = max(1, min(max_modes, n_rows))
     # Initial means spread over the quantiles of each column; equal weights.
-    levels = (torch.arange(modes, device=device, dtype=z.dtype) + 0.5) / modes
-    means = torch.quantile(z, levels, dim=0).T.contiguous()  # (k, m)
-    variances = torch.full_like(means, 1.0 / modes)
-    weights = torch.full_like(means, 1.0 / modes)
-    active = torch.ones_like(means, dtype=torch.bool)
-    # Distinct values (integers, rounded amounts) would otherwise collapse
-    # components onto single points with zero variance.
-    floor = 1e-6
-
-    x = z.unsqueeze(-1)  # (n, k, 1)
-    for _ in range(n_iter):
-        log_weight = torch.where(active, weights.clamp_min(1e-30).log(), -torch.inf)
-        log_prob = (
-            log_weight
-            - 0.5 * (x - means) ** 2 / variances
-            - 0.5 * variances.log()
-            - _LOG_SQRT_2PI
+    levels = (torch.arange(modes, device=device, dtype=x.dtype) + 0.5) / modes
+    means = torch.quantile(x[..., 0], levels, dim=0).T.contiguous()  # (k, m)
+    state = (
+        means,
+        torch.full_like(means, 1.0 / modes),  # variances
+        torch.full_like(means, 1.0 / modes),  # weights
+        torch.ones_like(means, dtype=torch.bool),  # active
+    )
+    state, log_lik = _em(x, state, n_iter)
+    best, best_bic = state, _bic(log_lik, state[3], n_rows)
+    for _ in range(modes - 1):
+        state = _merge_closest_pair(*state)
+        state, log_lik = _em(x, state, refine_iter)
+        bic = _bic(log_lik, state[3], n_rows)
+        better = (bic < best_bic).unsqueeze(1)
+        best = tuple(
+            torch.where(better, new, old) for new, old in zip(state, best, strict=True)
         )
-        resp = torch.softmax(log_prob, dim=-1)  # (n, k, m)
-        counts = resp.sum(dim=0)  # (k, m)
-        safe = counts.clamp_min(1e-12)
-        means = torch.where(active, (resp * x).sum(dim=0) / safe, means)
-        variances = torch.where(
-            active,
-            (resp * (x - means) ** 2).sum(dim=0) / safe + floor,
-            variances,
-        )
-        weights = counts / n_rows
+        best_bic = torch.minimum(bic, best_bic)
 
+    means, variances, weights, active = best
     return ColumnMixtures(
         means=means * scale.unsqueeze(1) + center.unsqueeze(1),
         stds=variances.sqrt() * scale.unsqueeze(1),
-        weights=weights,
+        weights=torch.where(active, weights, torch.zeros_like(weights)),
         active=active,
     )
+
+
+# Distinct values (integers, rounded amounts) would otherwise collapse
+# components onto single points with zero variance (standardised units).
+_VARIANCE_FLOOR = 1e-6
+
+
+def _log_prob(x, means, variances, weights, active):
+    log_weight = torch.where(active, weights.clamp_min(1e-30).log(), -torch.inf)
+    return (
+        log_weight
+        - 0.5 * (x - means) ** 2 / variances
+        - 0.5 * variances.log()
+        - _LOG_SQRT_2PI
+    )
+
+
+def _em(x, state, n_iter):
+    """``n_iter`` EM updates of the active components; returns the log-likelihood."""
+    means, variances, weights, active = state
+    n_rows = x.shape[0]
+    for _ in range(n_iter):
+        resp = torch.softmax(_log_prob(x, means, variances, weights, active), dim=-1)
+        counts = resp.sum(dim=0)  # (k, m)
+        safe = counts.clamp_min(1e-12)
+        means = torch.where(active, (resp * x).sum(dim=0) / safe, means)
+        spread = (resp * (x - means) ** 2).sum(dim=0) / safe + _VARIANCE_FLOOR
+        variances = torch.where(active, spread, variances)
+        weights = counts / n_rows
+    log_lik = torch.logsumexp(
+        _log_prob(x, means, variances, weights, active), dim=-1
+    ).sum(dim=0)
+    return (means, variances, weights, active), log_lik
+
+
+def _merge_closest_pair(means, variances, weights, active):
+    """Merge, in every column with two or more components, its closest pair.
+
+    Closeness is the distance of the means in units of their pooled spread;
+    the merged component keeps the pair's total weight, mean and variance.
+    """
+    modes = means.shape[1]
+    gap = (means.unsqueeze(2) - means.unsqueeze(1)).abs() / (
+        variances.unsqueeze(2) + variances.unsqueeze(1)
+    ).sqrt()
+    pair_active = active.unsqueeze(2) & active.unsqueeze(1)
+    upper = torch.ones(modes, modes, dtype=torch.bool, device=means.device).triu(1)
+    gap = torch.where(pair_active & upper, gap, torch.inf)
+    flat = gap.flatten(1).argmin(dim=1)
+    keep, gone = flat // modes, flat % modes
+    can_merge = active.sum(dim=1) > 1
+    keep_mask = torch.nn.functional.one_hot(keep, modes).bool() & can_merge[:, None]
+    gone_mask = torch.nn.functional.one_hot(gone, modes).bool() & can_merge[:, None]
+
+    def pick(values, index):
+        return values.gather(1, index.unsqueeze(1))
+
+    w_keep, w_gone = pick(weights, keep), pick(weights, gone)
+    m_keep, m_gone = pick(means, keep), pick(means, gone)
+    total = (w_keep + w_gone).clamp_min(1e-30)
+    merged_mean = (w_keep * m_keep + w_gone * m_gone) / total
+    second_moment = (
+        w_keep * (pick(variances, keep) + m_keep**2)
+        + w_gone * (pick(variances, gone) + m_gone**2)
+    ) / total
+    merged_var = (second_moment - merged_mean**2).clamp_min(_VARIANCE_FLOOR)
+    means = torch.where(keep_mask, merged_mean, means)
+    variances = torch.where(keep_mask, merged_var, variances)
+    weights = torch.where(keep_mask, total, weights)
+    weights = torch.where(gone_mask, torch.zeros_like(weights), weights)
+    return means, variances, weights, active & ~gone_mask
+
+
+def _bic(log_lik, active, n_rows):
+    """Bayesian information criterion per column: 3 parameters a component."""
+    n_params = 3 * active.sum(dim=1) - 1
+    return -2 * log_lik + n_params * math.log(n_rows)
