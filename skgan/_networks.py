@@ -30,24 +30,61 @@ class Residual(nn.Module):
 class OutputHead(nn.Module):
     """Apply each span's activation in one vectorised pass.
 
-    Every span is continuous (tanh) for now, so the head is one tanh; spans
-    with other activations (categorical columns) are rejected until the
-    encoder produces them.
+    ``"tanh"`` spans (continuous values) get tanh. ``"softmax"`` spans (a
+    one-hot category or mode indicator) get a Gumbel-softmax with temperature
+    ``tau`` (Jang et al., 2017), as in the CTGAN paper: a differentiable
+    sample of the category. Softmax spans are grouped by width, so the
+    forward pass loops over the few distinct widths, never over spans, and
+    never synchronises with the host. The index tensors are non-persistent
+    buffers: they follow the module to its device and stay out of the state
+    dict.
     """
 
-    def __init__(self, layout):
+    def __init__(self, layout, tau: float = 0.2):
         super().__init__()
+        self.tau = tau
         tanh_columns = [
             i
             for span in layout.spans
             if span.activation == "tanh"
             for i in range(span.start, span.start + span.width)
         ]
-        if len(tanh_columns) != layout.width:
-            raise ValueError(f"Unsupported activations in layout {layout!r}.")
+        by_width = {}
+        for span in layout.spans:
+            if span.activation == "softmax":
+                by_width.setdefault(span.width, []).append(
+                    list(range(span.start, span.start + span.width))
+                )
+            elif span.activation != "tanh":
+                raise ValueError(f"Unknown activation {span.activation!r} in {span}.")
+        self.all_tanh = len(tanh_columns) == layout.width
+        self.register_buffer(
+            "tanh_index", torch.tensor(tanh_columns, dtype=torch.long), persistent=False
+        )
+        self.n_groups = len(by_width)
+        for g, columns in enumerate(by_width.values()):
+            self.register_buffer(
+                f"softmax_index_{g}",
+                torch.tensor(columns, dtype=torch.long),
+                persistent=False,
+            )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(x)
+    def forward(
+        self, x: torch.Tensor, rng: torch.Generator | None = None
+    ) -> torch.Tensor:
+        if self.all_tanh:
+            return torch.tanh(x)
+        out = torch.empty_like(x)
+        out[:, self.tanh_index] = torch.tanh(x[:, self.tanh_index])
+        for g in range(self.n_groups):
+            index = getattr(self, f"softmax_index_{g}")  # (spans, width)
+            logits = x[:, index]  # (batch, spans, width)
+            uniform = torch.rand(
+                logits.shape, device=x.device, dtype=x.dtype, generator=rng
+            )
+            gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
+            out[:, index] = torch.softmax((logits + gumbel) / self.tau, dim=-1)
+        return out
 
 
 class Generator(nn.Module):
@@ -64,8 +101,11 @@ class Generator(nn.Module):
         self.linear = nn.Linear(width, layout.width)
         self.head = OutputHead(layout)
 
-    def forward(self, noise: torch.Tensor) -> torch.Tensor:
-        return self.head(self.linear(self.blocks(noise)))
+    def forward(
+        self, noise: torch.Tensor, rng: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """``rng`` draws the Gumbel noise of softmax spans (global RNG if None)."""
+        return self.head(self.linear(self.blocks(noise)), rng)
 
 
 class Discriminator(nn.Module):

@@ -531,7 +531,7 @@ class GANSampler(BaseEstimator):
                     rows, latent_dim, generator=noise_rng, device=device
                 )
                 out[start : start + rows] = self.encoder_.inverse_transform(
-                    generator(noise)
+                    generator(noise, rng=noise_rng)
                 )
         return self.encoder_.to_container(out)
 
