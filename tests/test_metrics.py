@@ -1,0 +1,339 @@
+"""Tests of skgan.metrics on constructions whose answer is known."""
+
+import numpy as np
+import pytest
+
+from skgan.metrics import (
+    QualityReport,
+    column_pair_trends,
+    column_shapes,
+    detection_auc,
+    distance_to_closest_record,
+    ml_efficacy,
+    quality_report,
+)
+
+pd = pytest.importorskip("pandas")
+
+
+def mixed_table(n, seed=0, shift=0.0):
+    """A table with two continuous and two categorical columns."""
+    rng = np.random.RandomState(seed)
+    x = rng.normal(shift, 1.0, n)
+    probabilities = [0.2, 0.3, 0.5] if shift else [0.5, 0.3, 0.2]
+    return pd.DataFrame(
+        {
+            "x": x,
+            "y": 2 * x + rng.normal(0, 1, n),
+            "colour": rng.choice(["red", "green", "blue"], n, p=probabilities),
+            "flag": x + rng.normal(0, 0.5, n) > shift,
+        }
+    )
+
+
+# -- column_shapes -----------------------------------------------------------
+
+
+def test_identical_tables_score_one():
+    real = mixed_table(200)
+    shuffled = real.sample(frac=1.0, random_state=1)  # row order is irrelevant
+    shapes = column_shapes(real, shuffled)
+    assert shapes.score == pytest.approx(1.0)
+    assert shapes.column_metrics == {
+        "x": "KS",
+        "y": "KS",
+        "colour": "TVD",
+        "flag": "TVD",
+    }
+    assert column_pair_trends(real, shuffled).score == pytest.approx(1.0)
+
+
+def test_disjoint_categories_score_zero():
+    real = pd.DataFrame({"c": ["a", "b"] * 20})
+    synthetic = pd.DataFrame({"c": ["c", "d", "e"] * 10})
+    assert column_shapes(real, synthetic).column_scores["c"] == pytest.approx(0.0)
+
+
+def test_shifted_column_scores_one_minus_shift_fraction():
+    # Uniform grid of 100 values shifted by 20 steps: the empirical CDFs are
+    # 0.2 apart over the overlap, so KS = 0.2 exactly.
+    real = np.arange(100.0)[:, None]
+    synthetic = real + 20
+    result = column_shapes(real, synthetic)
+    assert result.column_scores[0] == pytest.approx(0.8)
+    assert result.score == pytest.approx(0.8)
+
+
+def test_tvd_of_known_frequencies():
+    real = np.array([["a"]] * 50 + [["b"]] * 50, dtype=object)
+    synthetic = np.array([["a"]] * 80 + [["b"]] * 20, dtype=object)
+    assert column_shapes(real, synthetic).score == pytest.approx(1 - 0.3)
+
+
+def test_nan_in_continuous_column_is_dropped():
+    real = np.arange(100.0)[:, None]
+    with_nan = np.vstack([real + 20, [[np.nan]] * 30])
+    assert column_shapes(real, with_nan).score == pytest.approx(0.8)
+
+
+def test_missing_categorical_value_is_its_own_category():
+    real = pd.DataFrame({"c": ["a", None, "a", np.nan]})
+    synthetic = pd.DataFrame({"c": ["a", "a", "a", "a"]})
+    assert column_shapes(real, synthetic).score == pytest.approx(0.5)
+
+
+def test_categorical_features_override_dtype_rule():
+    real = np.array([[0, 1.0], [1, 2.0], [2, 3.0]])
+    by_index = column_shapes(real, real, categorical_features=[0])
+    by_mask = column_shapes(real, real, categorical_features=[True, False])
+    assert by_index.column_metrics == by_mask.column_metrics == {0: "TVD", 1: "KS"}
+    frame = pd.DataFrame(real, columns=["a", "b"])
+    by_name = column_shapes(frame, frame, categorical_features=["a"])
+    assert by_name.column_metrics == {"a": "TVD", "b": "KS"}
+
+
+def test_dataframe_columns_are_matched_by_name():
+    real = mixed_table(100)
+    reordered = real[["flag", "colour", "y", "x"]]
+    assert column_shapes(real, reordered).score == pytest.approx(1.0)
+
+
+# -- column_pair_trends ------------------------------------------------------
+
+
+def test_correlated_against_anticorrelated_scores_zero():
+    x = np.linspace(-1, 1, 50)
+    real = np.c_[x, x]
+    synthetic = np.c_[x, -x]
+    result = column_pair_trends(real, synthetic)
+    assert result.pair_scores[(0, 1)] == pytest.approx(0.0)
+    assert result.pair_metrics[(0, 1)] == "correlation"
+
+
+def test_categorical_pair_with_same_marginals_but_swapped_joint():
+    real = pd.DataFrame({"a": ["p", "q"] * 20, "b": ["u", "v"] * 20})
+    synthetic = pd.DataFrame({"a": ["p", "q"] * 20, "b": ["v", "u"] * 20})
+    assert column_shapes(real, synthetic).score == pytest.approx(1.0)
+    result = column_pair_trends(real, synthetic)
+    assert result.pair_scores[("a", "b")] == pytest.approx(0.0)
+    assert result.pair_metrics[("a", "b")] == "contingency"
+
+
+def test_mixed_pair_uses_quantile_bins_of_real():
+    x = np.arange(100.0)
+    real = pd.DataFrame({"x": x, "high": np.where(x >= 50, "yes", "no")})
+    synthetic = pd.DataFrame({"x": x, "high": np.where(x >= 50, "no", "yes")})
+    result = column_pair_trends(real, synthetic)
+    assert result.pair_metrics[("x", "high")] == "contingency"
+    assert result.pair_scores[("x", "high")] == pytest.approx(0.0)
+    assert column_pair_trends(real, real).score == pytest.approx(1.0)
+
+
+def test_pair_trends_need_two_columns():
+    with pytest.raises(ValueError, match="at least 2 columns; the tables have 1"):
+        column_pair_trends(np.ones((5, 1)), np.ones((5, 1)))
+
+
+# -- detection_auc -----------------------------------------------------------
+
+
+def test_detection_auc_same_distribution_is_near_half():
+    result = detection_auc(mixed_table(600, seed=0), mixed_table(700, seed=1), cv=3)
+    assert result.auc == pytest.approx(0.5, abs=0.1)
+    assert result.n_samples == 600
+    assert result.fold_aucs.shape == (3,)
+
+
+def test_detection_auc_different_distributions_is_high():
+    real, synthetic = mixed_table(600, seed=0), mixed_table(600, seed=1, shift=3.0)
+    result = detection_auc(real, synthetic, cv=3)
+    assert result.auc > 0.9
+    assert 0.0 <= result.score < 0.2
+
+
+def test_detection_auc_rejects_too_many_folds():
+    with pytest.raises(ValueError, match="cv=5 folds need at least 5 rows"):
+        detection_auc(np.ones((3, 2)), np.ones((10, 2)), cv=5)
+
+
+# -- ml_efficacy -------------------------------------------------------------
+
+
+def test_ml_efficacy_synthetic_equal_to_real_gives_identical_scores():
+    table = mixed_table(300)
+    train, test = table.iloc[:200], table.iloc[200:]
+    result = ml_efficacy(train, train.copy(), test, target="colour")
+    assert result.task == "classification"
+    assert result.synthetic == result.real
+    assert set(result.real) == {"f1_macro", "accuracy"}
+    assert all(0.0 <= value <= 1.0 for value in result.real.values())
+    assert "synthetic" in str(result)
+
+
+def test_ml_efficacy_regression_on_arrays():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    X[:, 2] = X[:, 0] - X[:, 1] + 0.1 * rng.normal(size=300)
+    result = ml_efficacy(X[:200], X[:200], X[200:], target=2)
+    assert result.task == "regression"
+    assert result.synthetic == result.real
+    assert result.real["r2"] > 0.5
+
+
+def test_ml_efficacy_rejects_unknown_target():
+    table = mixed_table(50)
+    with pytest.raises(ValueError, match="target 'nope' is not a column"):
+        ml_efficacy(table, table, table, target="nope")
+
+
+# -- distance_to_closest_record ----------------------------------------------
+
+
+def test_dcr_copies_of_training_rows():
+    table = mixed_table(200)
+    train, holdout = table.iloc[:150], table.iloc[150:]
+    copies = train.sample(n=80, replace=True, random_state=0)
+    result = distance_to_closest_record(copies, train, holdout)
+    assert result.exact_copy_rate == 1.0
+    np.testing.assert_array_equal(result.synthetic_distances, np.zeros(80))
+    assert result.holdout_exact_copy_rate == 0.0
+    assert result.holdout_distances.shape == (50,)
+    assert (result.holdout_distances > 0).all()
+    assert result.median_ratio == 0.0
+
+
+def test_dcr_memorised_rows_are_closer_than_holdout():
+    rng = np.random.RandomState(0)
+    train, holdout = rng.normal(size=(300, 4)), rng.normal(size=(300, 4))
+    near_copies = train + rng.normal(0, 0.01, train.shape)
+    result = distance_to_closest_record(near_copies, train, holdout)
+    assert result.exact_copy_rate == 0.0
+    assert result.median_ratio < 0.1
+    fresh = distance_to_closest_record(rng.normal(size=(300, 4)), train, holdout)
+    assert 0.7 < fresh.median_ratio < 1.4
+
+
+def test_dcr_rejects_nan():
+    train = np.ones((5, 2))
+    synthetic = train.copy()
+    synthetic[1, 1] = np.nan
+    with pytest.raises(ValueError, match="column 1 of synthetic holds 1 NaN"):
+        distance_to_closest_record(synthetic, train, train)
+
+
+# -- quality_report ----------------------------------------------------------
+
+
+def test_quality_report_keys_and_printing():
+    table = mixed_table(400)
+    real, holdout = table.iloc[:250], table.iloc[250:]
+    synthetic = mixed_table(250, seed=3)
+    report = quality_report(real, synthetic, target="flag", real_holdout=holdout, cv=3)
+    assert isinstance(report, QualityReport)
+    summary = report.to_dict()
+    assert list(summary) == [
+        "column_shapes",
+        "column_pair_trends",
+        "detection_auc",
+        "ml_f1_macro_synthetic",
+        "ml_f1_macro_real",
+        "ml_accuracy_synthetic",
+        "ml_accuracy_real",
+        "dcr_median_synthetic",
+        "dcr_median_holdout",
+        "exact_copy_rate",
+        "holdout_exact_copy_rate",
+    ]
+    assert all(isinstance(value, float) for value in summary.values())
+    text = str(report)
+    assert text == repr(report)
+    for key in summary:
+        assert key in text
+    frame = report.to_frame()
+    assert list(frame.columns) == ["metric", "value", "reading"]
+    assert frame["metric"].tolist() == list(summary)
+
+
+def test_quality_report_without_holdout_and_plot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    real = np.random.RandomState(0).normal(size=(60, 2))
+    report = quality_report(real, real[::-1], cv=3)
+    assert list(report.to_dict()) == [
+        "column_shapes",
+        "column_pair_trends",
+        "detection_auc",
+    ]
+    assert report.ml_efficacy is None and report.privacy is None
+    ax = report.plot()
+    assert len(ax.patches) == 3
+    plt.close(ax.figure)
+
+
+def test_quality_report_target_needs_holdout():
+    real = mixed_table(50)
+    with pytest.raises(ValueError, match="target needs real_holdout"):
+        quality_report(real, real, target="x")
+
+
+# -- validation --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "real, synthetic, match",
+    [
+        (np.ones((5, 3)), np.ones((5, 2)), "synthetic has 2 columns .* real has 3"),
+        (np.ones((0, 2)), np.ones((5, 2)), "real is empty: it has 0 rows"),
+        (np.ones((5, 2)), np.ones((0, 2)), "synthetic is empty"),
+        (np.ones(5), np.ones(5), r"must be a 2-D table .* shape \(5,\)"),
+        (
+            np.array([[1.0], [np.inf]]),
+            np.ones((2, 1)),
+            "Column 0 of real holds infinite values",
+        ),
+    ],
+)
+def test_invalid_tables(real, synthetic, match):
+    with pytest.raises(ValueError, match=match):
+        column_shapes(real, synthetic)
+
+
+def test_mismatched_dataframe_columns():
+    real = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})
+    synthetic = pd.DataFrame({"a": [1.0, 2.0], "c": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"missing from synthetic: \['b'\]"):
+        column_shapes(real, synthetic)
+
+
+def test_non_numeric_values_in_continuous_column():
+    real = pd.DataFrame({"a": [1.0, 2.0]})
+    synthetic = pd.DataFrame({"a": ["x", "y"]})
+    with pytest.raises(ValueError, match="Column 'a' is treated as continuous"):
+        column_shapes(real, synthetic)
+
+
+@pytest.mark.parametrize(
+    "categorical_features, match",
+    [
+        (["nope"], "unknown column 'nope'"),
+        ([5], "index 5 is out of range for tables with 2 columns"),
+        ([True], "boolean mask of length 1, but the tables have 2 columns"),
+    ],
+)
+def test_invalid_categorical_features(categorical_features, match):
+    real = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=match):
+        column_shapes(real, real, categorical_features=categorical_features)
+
+
+def test_metrics_leave_inputs_unchanged():
+    real = mixed_table(80)
+    synthetic = mixed_table(80, seed=1)
+    before = real.copy(), synthetic.copy()
+    column_shapes(real, synthetic)
+    column_pair_trends(real, synthetic)
+    distance_to_closest_record(synthetic, real, real)
+    pd.testing.assert_frame_equal(real, before[0])
+    pd.testing.assert_frame_equal(synthetic, before[1])
