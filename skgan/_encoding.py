@@ -74,7 +74,7 @@ class TableEncoder:
         low, high, bulk = self.low_, self.high_, self.BULK
         # A tail branch is used only where its denominator is positive (after
         # clipping, X < low implies min < low); np.where evaluates both.
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             middle = np.where(
                 high > low, -bulk + 2 * bulk * (X - low) / (high - low), 0.0
             )
@@ -122,3 +122,89 @@ class TableEncoder:
         frame = pd.DataFrame(data)
         frame.columns = self.columns_
         return frame
+
+
+class ModeNormalizer:
+    """Mode-specific normalisation of continuous columns, all columns at once.
+
+    The CTGAN paper's encoding (Xu et al., 2019): each column gets a Gaussian
+    mixture (:func:`~skgan._mixture.fit_column_mixtures`); a value is encoded
+    as the one-hot indicator of its most likely mode and a scalar, its offset
+    from that mode's mean in units of four standard deviations (so mostly in
+    [-1, 1]). Per column the encoded block is ``[scalar, one-hot of modes]``,
+    published as a tanh span and a softmax span. Encoding and decoding are
+    gathers and scatters over all columns together; decoding inverts encoding
+    exactly (the scalar is not clipped here: the generator's tanh bounds what
+    it can produce).
+
+    Not yet used by :class:`GANSampler` (issue "Real tables").
+    """
+
+    def __init__(self, max_modes: int = 10, max_rows: int = 20_000):
+        self.max_modes = max_modes
+        self.max_rows = max_rows
+
+    def fit(self, X: torch.Tensor, generator=None) -> ModeNormalizer:
+        from ._mixture import fit_column_mixtures
+
+        self.mixtures_ = fit_column_mixtures(
+            X, max_modes=self.max_modes, max_rows=self.max_rows, generator=generator
+        )
+        active = self.mixtures_.active
+        n_columns, padded = active.shape
+        # The one host read of the fit: the layout has Python-sized spans.
+        n_modes = active.sum(dim=1).tolist()
+        widths = torch.tensor([1 + m for m in n_modes], device=active.device)
+        starts = torch.cumsum(widths, 0) - widths
+        self.scalar_index_ = starts  # (k,)
+        # Position of each padded component inside its column's one-hot block
+        # (-1 for pruned components), and the way back.
+        compact = torch.cumsum(active.long(), dim=1) - 1
+        self.compact_ = torch.where(active, compact, -1)  # (k, padded)
+        to_padded = torch.zeros(
+            n_columns, padded, dtype=torch.long, device=active.device
+        )
+        rows, cols = active.nonzero(as_tuple=True)
+        to_padded[rows, compact[rows, cols]] = cols
+        self.to_padded_ = to_padded  # compact -> padded index, (k, padded)
+        # For decoding, the encoded positions of every (column, compact slot),
+        # padded slots pointing at the column's first mode slot.
+        slots = torch.arange(padded, device=active.device)
+        valid = slots.unsqueeze(0) < torch.tensor(
+            n_modes, device=active.device
+        ).unsqueeze(1)
+        self.slot_valid_ = valid
+        self.slot_index_ = starts.unsqueeze(1) + 1 + torch.where(valid, slots, 0)
+        self.width_ = int(sum(1 + m for m in n_modes))
+        self.spans_ = tuple(
+            span
+            for start, m in zip(starts.tolist(), n_modes, strict=True)
+            for span in (Span(start, 1, "tanh"), Span(start + 1, m, "softmax"))
+        )
+        return self
+
+    def transform(self, X: torch.Tensor) -> torch.Tensor:
+        """Encode (n_rows, n_columns) into (n_rows, width_)."""
+        mix = self.mixtures_
+        X = X.to(mix.means.dtype)
+        mode = mix.most_likely_mode(X)  # padded index, (n, k)
+        columns = torch.arange(X.shape[1], device=X.device)
+        mean = mix.means[columns, mode]
+        std = mix.stds[columns, mode]
+        out = torch.zeros(X.shape[0], self.width_, dtype=X.dtype, device=X.device)
+        out[:, self.scalar_index_] = (X - mean) / (4 * std)
+        hot = self.scalar_index_ + 1 + self.compact_[columns, mode]
+        out.scatter_(1, hot, 1.0)
+        return out
+
+    def inverse_transform(self, encoded: torch.Tensor) -> torch.Tensor:
+        """Decode (n_rows, width_) back into (n_rows, n_columns)."""
+        mix = self.mixtures_
+        encoded = encoded.to(mix.means.dtype)
+        scores = encoded[:, self.slot_index_]  # (n, k, padded)
+        scores = torch.where(self.slot_valid_, scores, -torch.inf)
+        compact = scores.argmax(dim=-1)  # (n, k)
+        columns = torch.arange(compact.shape[1], device=encoded.device)
+        mode = self.to_padded_[columns, compact]
+        scalar = encoded[:, self.scalar_index_]
+        return scalar * 4 * mix.stds[columns, mode] + mix.means[columns, mode]
