@@ -151,35 +151,30 @@ class ModeNormalizer:
             X, max_modes=self.max_modes, max_rows=self.max_rows, generator=generator
         )
         active = self.mixtures_.active
-        n_columns, padded = active.shape
+        device = active.device
         # The one host read of the fit: the layout has Python-sized spans.
         n_modes = active.sum(dim=1).tolist()
-        widths = torch.tensor([1 + m for m in n_modes], device=active.device)
-        starts = torch.cumsum(widths, 0) - widths
-        self.scalar_index_ = starts  # (k,)
+        starts, spans = [], []
+        for m in n_modes:
+            start = spans[-1].start + spans[-1].width if spans else 0
+            starts.append(start)
+            spans += [Span(start, 1, "tanh"), Span(start + 1, m, "softmax")]
+        self.spans_ = tuple(spans)
+        self.width_ = sum(span.width for span in spans)
+        self.scalar_index_ = torch.tensor(starts, device=device)  # (k,)
         # Position of each padded component inside its column's one-hot block
-        # (-1 for pruned components), and the way back.
+        # (-1 for pruned components), and the way back: a stable sort that
+        # puts the active components first lists their padded indices in order.
         compact = torch.cumsum(active.long(), dim=1) - 1
         self.compact_ = torch.where(active, compact, -1)  # (k, padded)
-        to_padded = torch.zeros(
-            n_columns, padded, dtype=torch.long, device=active.device
-        )
-        rows, cols = active.nonzero(as_tuple=True)
-        to_padded[rows, compact[rows, cols]] = cols
-        self.to_padded_ = to_padded  # compact -> padded index, (k, padded)
+        self.to_padded_ = torch.argsort((~active).long(), dim=1, stable=True)
         # For decoding, the encoded positions of every (column, compact slot),
         # padded slots pointing at the column's first mode slot.
-        slots = torch.arange(padded, device=active.device)
-        valid = slots.unsqueeze(0) < torch.tensor(
-            n_modes, device=active.device
-        ).unsqueeze(1)
+        slots = torch.arange(active.shape[1], device=device)
+        valid = slots < active.sum(dim=1, keepdim=True)
         self.slot_valid_ = valid
-        self.slot_index_ = starts.unsqueeze(1) + 1 + torch.where(valid, slots, 0)
-        self.width_ = int(sum(1 + m for m in n_modes))
-        self.spans_ = tuple(
-            span
-            for start, m in zip(starts.tolist(), n_modes, strict=True)
-            for span in (Span(start, 1, "tanh"), Span(start + 1, m, "softmax"))
+        self.slot_index_ = (
+            self.scalar_index_.unsqueeze(1) + 1 + torch.where(valid, slots, 0)
         )
         return self
 

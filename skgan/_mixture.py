@@ -46,11 +46,9 @@ class ColumnMixtures:
         ``x`` has shape (n_rows, n_columns); the result (n_rows, n_columns,
         max_modes) has ``-inf`` for pruned components.
         """
-        z = (x.unsqueeze(-1) - self.means) / self.stds
-        log_weight = torch.where(
-            self.active, self.weights.clamp_min(1e-30).log(), -torch.inf
+        return _log_prob(
+            x.unsqueeze(-1), self.means, self.stds**2, self.weights, self.active
         )
-        return log_weight - 0.5 * z * z - self.stds.log() - _LOG_SQRT_2PI
 
     def most_likely_mode(self, x: torch.Tensor) -> torch.Tensor:
         """Index of the component with the highest posterior, per value."""

@@ -388,25 +388,18 @@ class GANSampler(BaseEstimator):
         return generator.to(device), discriminator.to(device)
 
     def _build_optimizers(self, generator, discriminator, betas, device, warm):
-        options = dict(betas=betas, weight_decay=self.weight_decay)
-        g_optimizer = adam(
-            generator.parameters(), device, lr=self.generator_lr, **options
-        )
-        d_optimizer = adam(
-            discriminator.parameters(), device, lr=self.discriminator_lr, **options
-        )
-        if warm:
-            g_state, d_state = self._optimizer_states
-            g_optimizer.load_state_dict(g_state)
-            d_optimizer.load_state_dict(d_state)
-            # Learning rates and betas are parameters: the new values win.
-            for optimizer, lr in (
-                (g_optimizer, self.generator_lr),
-                (d_optimizer, self.discriminator_lr),
-            ):
+        optimizers = []
+        pairs = ((generator, self.generator_lr), (discriminator, self.discriminator_lr))
+        for i, (module, lr) in enumerate(pairs):
+            options = dict(lr=lr, betas=betas, weight_decay=self.weight_decay)
+            optimizer = adam(module.parameters(), device, **options)
+            if warm:
+                optimizer.load_state_dict(self._optimizer_states[i])
+                # Learning rates and betas are parameters: the new values win.
                 for group in optimizer.param_groups:
-                    group.update(lr=lr, betas=betas, weight_decay=self.weight_decay)
-        return g_optimizer, d_optimizer
+                    group.update(options)
+            optimizers.append(optimizer)
+        return tuple(optimizers)
 
     def _train(
         self,

@@ -37,10 +37,7 @@ def resolve_device(device) -> torch.device:
         return resolved
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(
-                f"The 'device' parameter is {device!r} but CUDA is not available on "
-                "this machine. Use device='auto' or device='cpu'."
-            )
+            raise _unavailable(device, "CUDA")
         count = torch.cuda.device_count()
         index = 0 if resolved.index is None else resolved.index
         if index >= count:
@@ -51,13 +48,17 @@ def resolve_device(device) -> torch.device:
         return torch.device("cuda", index)
     if resolved.type == "mps":
         if not torch.backends.mps.is_available():
-            raise ValueError(
-                f"The 'device' parameter is {device!r} but MPS is not available on "
-                "this machine. Use device='auto' or device='cpu'."
-            )
+            raise _unavailable(device, "MPS")
         return resolved
     raise ValueError(
         f"The 'device' parameter must be {_DEVICE_CHOICES}. Got {device!r} instead."
+    )
+
+
+def _unavailable(device, backend: str) -> ValueError:
+    return ValueError(
+        f"The 'device' parameter is {device!r} but {backend} is not available on "
+        "this machine. Use device='auto' or device='cpu'."
     )
 
 

@@ -37,6 +37,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
+from ._validation import is_dataframe
+
 __all__ = [
     "ColumnPairTrendsResult",
     "ColumnShapesResult",
@@ -401,14 +403,9 @@ class _Tables:
     data: list
 
 
-def _is_dataframe(X):
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(X, pd.DataFrame)
-
-
 def _split_columns(X, name):
     """Return (labels or None, list of 1-D columns, list of dtypes)."""
-    if _is_dataframe(X):
+    if is_dataframe(X):
         if X.columns.has_duplicates:
             duplicated = list(X.columns[X.columns.duplicated()])
             raise ValueError(f"{name} has duplicate column names: {duplicated}.")
@@ -911,7 +908,7 @@ def detection_auc(real, synthetic, *, cv=5, random_state=0, categorical_features
 
 
 def _resolve_target(target, table, labels):
-    if _is_dataframe(table):
+    if is_dataframe(table):
         if target in labels:
             return labels.index(target)
         if isinstance(target, numbers.Integral) and not isinstance(target, bool):
