@@ -1,7 +1,24 @@
 """TableEncoder: from user columns to the generator's output space and back.
 
-For now every column is continuous and gets a robust per-column scaling into
-the tanh range; mode-specific normalisation and categorical columns follow.
+A table becomes one encoded row per input row, a concatenation of spans:
+
+- a continuous column: a tanh span of width 1 (its offset from the mean of
+  its most likely Gaussian mode, in units of four standard deviations) and a
+  softmax span with the one-hot of that mode (mode-specific normalisation,
+  Xu et al., 2019); a column with missing values adds a softmax span of
+  width 2 (present, missing);
+- a categorical column (and the class label of a class-conditional fit): a
+  softmax span, the one-hot of its category (a missing value is a category
+  of its own).
+
+The encoded table is kept *compact*: one float per tanh span and one integer
+code per softmax span. The one-hot rows the networks see are assembled per
+batch (:meth:`EncodedTable.rows`), so memory grows with rows times columns,
+not rows times the number of categories: a 10,000-level column costs one
+integer per row, not 10,000 floats.
+
+The encoder knows nothing about GANs; the container logic (pandas dtypes,
+object arrays) lives in :mod:`skgan._columns`.
 """
 
 from __future__ import annotations
@@ -11,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._columns import describe_columns, describe_target
+
 
 @dataclass(frozen=True)
 class Span:
@@ -18,7 +37,7 @@ class Span:
 
     start: int
     width: int
-    activation: str  # "tanh" for now; "softmax" once categorical columns arrive
+    activation: str  # "tanh" or "softmax"
 
 
 @dataclass(frozen=True)
@@ -32,174 +51,427 @@ class OutputLayout:
         return sum(span.width for span in self.spans)
 
 
-class TableEncoder:
-    """Encode a numeric table into [-1, 1] and decode generated rows back.
+class EncodedTable:
+    """Training rows on the device, compact: scalars and one code per span.
 
-    Each column is scaled by a monotone piecewise-linear map anchored on its
-    quantiles: the central ``1 - 2 * TAIL`` of the values (between the
-    ``TAIL`` and ``1 - TAIL`` quantiles) fills [-0.9, 0.9] linearly, and
-    the tails beyond them fill the last tenth on each side up to the observed
-    minimum and maximum. Outliers therefore cannot squash the bulk of a
-    column into a sliver of the range, yet every observed value remains
-    reachable by a tanh output without saturating it. Decoding inverts the map;
-    generated values beyond the observed range are clipped to it.
+    Parameters
+    ----------
+    scalars : Tensor of shape (n_rows, n_tanh), float32
+    codes : Tensor of shape (n_rows, n_softmax), int32 or int64
+    scalar_positions, span_starts : LongTensor
+        Where each scalar and each span starts in the encoded row.
+    width : int
+        Width of the encoded row.
     """
 
-    TAIL = 0.01
-    BULK = 0.9
+    def __init__(self, scalars, codes, scalar_positions, span_starts, width):
+        self.scalars = scalars
+        self.codes = codes
+        self.scalar_positions = scalar_positions
+        self.span_starts = span_starts
+        self.width = width
 
-    def fit(self, X: np.ndarray, frame=None) -> TableEncoder:
-        """Learn the scaling of validated float array ``X``.
+    @property
+    def n_rows(self) -> int:
+        return self.scalars.shape[0]
 
-        ``frame`` is the user's DataFrame when ``X`` came from one: its column
-        names and dtypes are recorded so that decoded rows come back as a
-        DataFrame of the same shape and dtypes.
-        """
-        self.dtype_ = np.asarray(X).dtype
-        X = np.asarray(X, dtype=np.float64)
-        self.n_features_ = X.shape[1]
-        self.columns_ = None if frame is None else frame.columns
-        self.column_dtypes_ = None if frame is None else list(frame.dtypes)
-        self.min_ = X.min(axis=0)
-        self.max_ = X.max(axis=0)
-        self.low_, self.high_ = np.quantile(X, [self.TAIL, 1 - self.TAIL], axis=0)
-        self.layout_ = OutputLayout(spans=(Span(0, self.n_features_, "tanh"),))
+    @property
+    def device(self) -> torch.device:
+        return self.scalars.device
+
+    def rows(self, index: torch.Tensor) -> torch.Tensor:
+        """The encoded rows ``index`` as a dense (len(index), width) tensor."""
+        out = torch.zeros(len(index), self.width, device=self.device)
+        out[:, self.scalar_positions] = self.scalars[index]
+        out.scatter_(1, self.span_starts + self.codes[index].long(), 1.0)
+        return out
+
+
+class TableEncoder:
+    """Encode a mixed-type table for the generator, and decode its output.
+
+    Parameters
+    ----------
+    categorical_features : "from_dtype", None or array-like
+        Which columns are categorical (see :class:`~skgan.GANSampler`).
+    max_modes : int
+        Most Gaussian modes per continuous column.
+    clip : bool
+        Clip decoded continuous values to the range seen in ``fit``.
+    max_rows : int
+        The mixtures are fitted on a random subsample of this many rows.
+    """
+
+    def __init__(
+        self,
+        categorical_features="from_dtype",
+        max_modes=10,
+        clip=True,
+        max_rows=20_000,
+    ):
+        self.categorical_features = categorical_features
+        self.max_modes = max_modes
+        self.clip = clip
+        self.max_rows = max_rows
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y=None, *, device=None, random_state=None):
+        """Learn the columns of validated ``X`` (and labels ``y``)."""
+        device = torch.device("cpu") if device is None else device
+        rng = np.random.RandomState(random_state)
+        self.columns_ = describe_columns(X, self.categorical_features)
+        self.target_ = None if y is None else describe_target(y)
+        values, _ = self._extract(X, y)
+        missing = np.isnan(values)
+        self.has_missing_ = missing.any(axis=0)
+        # The observed range of each column (0 for a column with no values).
+        present = ~missing.all(axis=0)
+        self.min_ = np.zeros(values.shape[1])
+        self.max_ = np.zeros(values.shape[1])
+        self.min_[present] = np.nanmin(values[:, present], axis=0)
+        self.max_[present] = np.nanmax(values[:, present], axis=0)
+        self.normalizer_ = None
+        if values.shape[1]:
+            filled = _impute(values, missing, rng)
+            generator = torch.Generator(device=device).manual_seed(
+                int(rng.randint(np.iinfo(np.int32).max))
+            )
+            self.normalizer_ = ModeNormalizer(self.max_modes, self.max_rows).fit(
+                torch.as_tensor(filled, device=device), generator=generator
+            )
+        self._build_layout()
         return self
 
-    def transform(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
-        """Encode ``X`` into a float32 tensor on ``device``."""
-        # Rows seen by a warm-start fit may leave the first fit's range; the
-        # encoding (and so what can be generated) stays that range.
-        X = np.clip(np.asarray(X, dtype=np.float64), self.min_, self.max_)
-        low, high, bulk = self.low_, self.high_, self.BULK
-        # A tail branch is used only where its denominator is positive (after
-        # clipping, X < low implies min < low); np.where evaluates both.
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            middle = np.where(
-                high > low, -bulk + 2 * bulk * (X - low) / (high - low), 0.0
-            )
-            below = -bulk - (1 - bulk) * (low - X) / (low - self.min_)
-            above = bulk + (1 - bulk) * (X - high) / (self.max_ - high)
-        encoded = np.where(X < low, below, np.where(X > high, above, middle))
-        return torch.as_tensor(encoded, dtype=torch.float32).to(device)
+    def _extract(self, X, y):
+        values, codes = self.columns_.extract(X)
+        if self.target_ is not None:
+            target_codes = self.target_.codes(y)
+            codes = np.concatenate([codes, target_codes[:, None]], axis=1)
+        return values, codes
 
-    def inverse_transform(self, encoded: torch.Tensor) -> np.ndarray:
-        """Decode generated rows (a tensor) into a float64 ndarray."""
-        # Computed in float64 on the host: the chunk is small and float32 would
-        # lose digits of large-magnitude columns.
-        y = encoded.detach().to("cpu", torch.float64).numpy()
-        low, high, bulk = self.low_, self.high_, self.BULK
-        middle = np.where(high > low, low + (y + bulk) * (high - low) / (2 * bulk), low)
-        below = low - (-bulk - y) * (low - self.min_) / (1 - bulk)
-        above = high + (y - bulk) * (self.max_ - high) / (1 - bulk)
-        X = np.where(y < -bulk, below, np.where(y > bulk, above, middle))
-        return np.clip(X, self.min_, self.max_)
+    def _build_layout(self):
+        infos = self.columns_.infos
+        n_modes = self.normalizer_.n_modes_ if self.normalizer_ is not None else []
+        spans, scalar_positions = [], []
+        mode_spans, missing_spans, category_spans = [], [], []
 
-    def empty_output(self, n_rows: int) -> np.ndarray:
-        """The buffer ``sample`` fills chunk by chunk before ``to_container``."""
-        dtype = self.dtype_ if self.columns_ is None else np.float64
-        return np.empty((n_rows, self.n_features_), dtype=dtype)
+        def add(width, activation):
+            start = spans[-1].start + spans[-1].width if spans else 0
+            spans.append(Span(start, width, activation))
+            return start
 
-    def to_container(self, X: np.ndarray):
-        """Return decoded rows in the container the encoder was fit on.
+        n_softmax = 0
+        continuous = iter(range(len(self.columns_.continuous)))
+        for info in infos + ([self.target_] if self.target_ is not None else []):
+            if info.kind == "continuous":
+                j = next(continuous)
+                scalar_positions.append(add(1, "tanh"))
+                add(n_modes[j], "softmax")
+                mode_spans.append(n_softmax)
+                n_softmax += 1
+                if self.has_missing_[j]:
+                    add(2, "softmax")
+                    missing_spans.append((j, n_softmax))
+                    n_softmax += 1
+            else:
+                add(info.n_levels, "softmax")
+                category_spans.append(n_softmax)
+                n_softmax += 1
+        self.layout_ = OutputLayout(tuple(spans))
+        self.scalar_positions_ = np.array(scalar_positions, dtype=np.int64)
+        self.softmax_spans_ = [s for s in spans if s.activation == "softmax"]
+        self.mode_spans_ = np.array(mode_spans, dtype=np.int64)
+        self.missing_spans_ = missing_spans  # (continuous column, span) pairs
+        # Every categorical column (the label last), as softmax-span numbers:
+        # the columns a condition vector can fix.
+        self.category_spans_ = np.array(category_spans, dtype=np.int64)
+        self.category_sizes_ = [self.softmax_spans_[s].width for s in category_spans]
 
-        An ndarray in the training float dtype, or a DataFrame with the
-        training columns, integer and boolean columns rounded back to their
-        dtype.
+    # ----------------------------------------------------------- conditions
+
+    def condition_positions(self) -> np.ndarray:
+        """Encoded-row index of every position of the condition vector."""
+        return np.concatenate(
+            [
+                np.arange(s.start, s.start + s.width)
+                for s in (self.softmax_spans_[i] for i in self.category_spans_)
+            ]
+            or [np.zeros(0, dtype=np.int64)]
+        )
+
+    def condition_code(self, column, value):
+        """(categorical column number, code) of ``column == value``.
+
+        ``column`` is a name (DataFrame fit) or an index (array fit).
         """
-        if self.columns_ is None:
-            return X.astype(self.dtype_, copy=False)
-        import pandas as pd
-        from pandas.api.types import is_bool_dtype, is_integer_dtype
+        infos = self.columns_.infos
+        categorical = self.columns_.categorical
+        names = [infos[i].name for i in categorical]
+        frame = self.columns_.container == "frame"
+        matches = [
+            i
+            for i, info in enumerate(infos)
+            if _same_label(info.name, column, frame, len(infos))
+        ]
+        if not matches:
+            raise ValueError(
+                f"conditions names column {column!r}, which the model does not "
+                f"have. Categorical columns: {names}."
+            )
+        i = matches[0]
+        if infos[i].kind != "categorical":
+            raise ValueError(
+                f"conditions can fix categorical columns only, and {column!r} is "
+                f"continuous. Categorical columns: {names}."
+            )
+        code = infos[i].code_of(value)
+        if code is None:
+            raise ValueError(
+                f"Unknown value {value!r} for column {column!r} in conditions. "
+                f"Valid values: {_preview_levels(infos[i])}."
+            )
+        return categorical.index(i), code
 
-        data = {}
-        for j, dtype in enumerate(self.column_dtypes_):
-            column = X[:, j]
-            if is_integer_dtype(dtype) or is_bool_dtype(dtype):
-                column = np.rint(column)
-            # Through pandas, so nullable dtypes (Int64, boolean) work too.
-            data[j] = pd.Series(column).astype(dtype)
-        frame = pd.DataFrame(data)
-        frame.columns = self.columns_
-        return frame
+    def label_codes(self, y, n_samples) -> np.ndarray:
+        """Codes of requested labels: one label for all rows, or one per row."""
+        labels = np.asarray(y, dtype=object)
+        if labels.ndim == 0:
+            labels = np.full(n_samples, labels.item(), dtype=object)
+        labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels
+        if labels.ndim != 1 or len(labels) != n_samples:
+            raise ValueError(
+                f"y must be one label or {n_samples} labels (one per row); got "
+                f"shape {np.shape(y)}."
+            )
+        codes = self.target_._codes_of(labels)
+        if (codes < 0).any():
+            unknown = list(dict.fromkeys(labels[codes < 0].tolist()))[:10]
+            raise ValueError(
+                f"Unknown labels {unknown} in y. The model knows the classes "
+                f"{self.target_.categories.tolist()}."
+            )
+        return codes
+
+    def describe_codes(self, columns, codes) -> str:
+        """``name=value`` for categorical column numbers and codes."""
+        infos = [self.columns_.infos[i] for i in self.columns_.categorical]
+        if self.target_ is not None:
+            infos.append(self.target_)
+        parts = []
+        for c, code in zip(columns, codes, strict=True):
+            info = infos[c]
+            value = (
+                info.categories[code]
+                if code < len(info.categories)
+                else info.missing_value
+            )
+            parts.append(f"{info.name}={value!r}")
+        return ", ".join(parts)
+
+    # ------------------------------------------------------------ transform
+
+    def transform(self, X, y=None):
+        """Compact encoding: (scalars (n, n_tanh) float64, codes (n, n_softmax)).
+
+        Exact: :meth:`inverse_transform` gives ``X`` back. The scalars are
+        not clipped to [-1, 1] here (:meth:`to_device` clips them for
+        training).
+        """
+        if (y is None) != (self.target_ is None):
+            raise ValueError(
+                "The model was fit with y, so y is needed here (and vice versa)."
+            )
+        values, cat_codes = self._extract(X, y)
+        n = values.shape[0]
+        codes = np.zeros((n, len(self.softmax_spans_)), dtype=np.int64)
+        scalars = np.zeros((n, len(self.scalar_positions_)), dtype=np.float64)
+        if self.normalizer_ is not None:
+            missing = np.isnan(values)
+            # Missing entries get a typical value: the indicator span says
+            # they are missing, and decoding ignores their scalar and mode.
+            filled = np.where(missing, self.normalizer_.fill_values_, values)
+            scalar, mode = self.normalizer_.transform(torch.as_tensor(filled))
+            scalars[:] = scalar.numpy()
+            codes[:, self.mode_spans_] = mode.numpy()
+            for j, s in self.missing_spans_:
+                codes[:, s] = missing[:, j]
+        codes[:, self.category_spans_] = cat_codes
+        return scalars, codes
+
+    def to_device(self, scalars, codes, device) -> EncodedTable:
+        """The compact encoding as float32/int32 tensors for training."""
+        as_index = torch.int32 if self.layout_.width < 2**31 else torch.int64
+        starts = [s.start for s in self.softmax_spans_]
+        return EncodedTable(
+            scalars=torch.as_tensor(
+                np.clip(scalars, -1.0, 1.0), dtype=torch.float32
+            ).to(device),
+            codes=torch.as_tensor(codes).to(device=device, dtype=as_index),
+            scalar_positions=torch.as_tensor(self.scalar_positions_, device=device),
+            span_starts=torch.as_tensor(starts, dtype=torch.long, device=device),
+            width=self.layout_.width,
+        )
+
+    # --------------------------------------------------------------- decode
+
+    def decode(self, encoded: torch.Tensor):
+        """Generated rows (soft one-hots) to compact (scalars, codes) numpy.
+
+        Each softmax span's code is its argmax; spans are grouped by width so
+        this is one gather per distinct width, on the tensor's device.
+        """
+        device = encoded.device
+        n = encoded.shape[0]
+        codes = torch.empty(
+            n, len(self.softmax_spans_), dtype=torch.long, device=device
+        )
+        for width, (spans, starts) in self._spans_by_width().items():
+            index = torch.as_tensor(starts, device=device).unsqueeze(1) + torch.arange(
+                width, device=device
+            )
+            codes[:, torch.as_tensor(spans, device=device)] = encoded[:, index].argmax(
+                -1
+            )
+        scalars = encoded[:, torch.as_tensor(self.scalar_positions_, device=device)]
+        return (
+            scalars.to("cpu", torch.float64).numpy(),
+            codes.cpu().numpy(),
+        )
+
+    def _spans_by_width(self):
+        groups = {}
+        for i, span in enumerate(self.softmax_spans_):
+            spans, starts = groups.setdefault(span.width, ([], []))
+            spans.append(i)
+            starts.append(span.start)
+        return groups
+
+    def inverse_transform(self, scalars, codes):
+        """Compact encoding back to ``(X, y)`` in the containers of ``fit``.
+
+        ``y`` is None unless the encoder was fit with labels.
+        """
+        n = codes.shape[0]
+        values = np.zeros((n, len(self.columns_.continuous)), dtype=np.float64)
+        if self.normalizer_ is not None:
+            values[:] = self.normalizer_.inverse_transform(
+                torch.as_tensor(scalars), torch.as_tensor(codes[:, self.mode_spans_])
+            ).numpy()
+            if self.clip:
+                np.clip(values, self.min_, self.max_, out=values)
+            for j, s in self.missing_spans_:
+                values[codes[:, s] == 1, j] = np.nan
+        n_x = len(self.columns_.categorical)
+        cat_codes = codes[:, self.category_spans_]
+        X = self.columns_.restore(values, cat_codes[:, :n_x])
+        y = None
+        if self.target_ is not None:
+            y = self.target_.restore_labels(cat_codes[:, n_x])
+        return X, y
+
+
+def _same_label(name, column, frame, n_columns) -> bool:
+    if frame:
+        try:
+            return bool(name == column)
+        except (TypeError, ValueError):
+            return False
+    is_index = isinstance(column, int | np.integer) and not isinstance(column, bool)
+    return is_index and -n_columns <= column < n_columns and name == column % n_columns
+
+
+def _preview_levels(info, limit=20) -> str:
+    shown = [repr(v) for v in info.categories[:limit]]
+    if info.has_missing:
+        shown.append("None (missing)")
+    more = len(info.categories) - limit
+    return "[" + ", ".join(shown) + (f", ... ({more} more)" if more > 0 else "") + "]"
+
+
+def _impute(values, missing, rng):
+    """Missing entries replaced by random observed values of their column."""
+    filled = values.copy()
+    for j in np.flatnonzero(missing.any(axis=0)):
+        observed = values[~missing[:, j], j]
+        donors = observed if len(observed) else np.zeros(1)
+        filled[missing[:, j], j] = rng.choice(donors, size=int(missing[:, j].sum()))
+    return filled
 
 
 class ModeNormalizer:
     """Mode-specific normalisation of continuous columns, all columns at once.
 
     The CTGAN paper's encoding (Xu et al., 2019): each column gets a Gaussian
-    mixture (:func:`~skgan._mixture.fit_column_mixtures`); a value is encoded
-    as the one-hot indicator of its most likely mode and a scalar, its offset
-    from that mode's mean in units of four standard deviations (so mostly in
-    [-1, 1]). Per column the encoded block is ``[scalar, one-hot of modes]``,
-    published as a tanh span and a softmax span. Encoding and decoding are
-    gathers and scatters over all columns together; decoding inverts encoding
-    exactly (the scalar is not clipped here: the generator's tanh bounds what
-    it can produce).
+    mixture (:func:`~skgan._mixture.fit_column_mixtures`, fitted on the
+    device of the data); a value is encoded as its most likely mode and a
+    scalar, its offset from that mode's mean in units of four standard
+    deviations (so mostly in [-1, 1]). Encoding and decoding are gathers over
+    all columns together, in float64 on the CPU, where the fitted mixtures
+    are kept; decoding inverts encoding exactly.
 
-    Not yet used by :class:`GANSampler` (issue "Real tables").
+    Modes are numbered compactly per column (pruned components skipped):
+    column ``j`` has modes ``0 .. n_modes_[j] - 1``.
     """
 
     def __init__(self, max_modes: int = 10, max_rows: int = 20_000):
         self.max_modes = max_modes
         self.max_rows = max_rows
 
+    # Rows per chunk in transform: bounds the (rows, columns, modes) scores.
+    CHUNK = 65_536
+
     def fit(self, X: torch.Tensor, generator=None) -> ModeNormalizer:
         from ._mixture import fit_column_mixtures
 
-        self.mixtures_ = fit_column_mixtures(
+        mixtures = fit_column_mixtures(
             X, max_modes=self.max_modes, max_rows=self.max_rows, generator=generator
         )
-        active = self.mixtures_.active
-        device = active.device
-        # The one host read of the fit: the layout has Python-sized spans.
-        n_modes = active.sum(dim=1).tolist()
-        starts, spans = [], []
-        for m in n_modes:
-            start = spans[-1].start + spans[-1].width if spans else 0
-            starts.append(start)
-            spans += [Span(start, 1, "tanh"), Span(start + 1, m, "softmax")]
-        self.spans_ = tuple(spans)
-        self.width_ = sum(span.width for span in spans)
-        self.scalar_index_ = torch.tensor(starts, device=device)  # (k,)
-        # Position of each padded component inside its column's one-hot block
-        # (-1 for pruned components), and the way back: a stable sort that
-        # puts the active components first lists their padded indices in order.
-        compact = torch.cumsum(active.long(), dim=1) - 1
-        self.compact_ = torch.where(active, compact, -1)  # (k, padded)
-        self.to_padded_ = torch.argsort((~active).long(), dim=1, stable=True)
-        # For decoding, the encoded positions of every (column, compact slot),
-        # padded slots pointing at the column's first mode slot.
-        slots = torch.arange(active.shape[1], device=device)
-        valid = slots < active.sum(dim=1, keepdim=True)
-        self.slot_valid_ = valid
-        self.slot_index_ = (
-            self.scalar_index_.unsqueeze(1) + 1 + torch.where(valid, slots, 0)
+        self.mixtures_ = type(mixtures)(
+            *(
+                t.to("cpu", torch.float64 if t.is_floating_point() else t.dtype)
+                for t in (
+                    mixtures.means,
+                    mixtures.stds,
+                    mixtures.weights,
+                    mixtures.active,
+                )
+            )
         )
+        active = self.mixtures_.active
+        self.n_modes_ = active.sum(dim=1).tolist()
+        # Compact index of each padded component (-1 when pruned), and back.
+        compact = torch.cumsum(active.long(), dim=1) - 1
+        self.compact_ = torch.where(active, compact, -1)
+        self.to_padded_ = torch.argsort((~active).long(), dim=1, stable=True)
+        # A typical value per column (the heaviest mode's mean).
+        heaviest = self.mixtures_.weights.argmax(dim=1, keepdim=True)
+        self.fill_values_ = self.mixtures_.means.gather(1, heaviest)[:, 0].numpy()
         return self
 
-    def transform(self, X: torch.Tensor) -> torch.Tensor:
-        """Encode (n_rows, n_columns) into (n_rows, width_)."""
+    def transform(self, X: torch.Tensor):
+        """(scalar, mode) for every value: two (n_rows, n_columns) tensors."""
         mix = self.mixtures_
-        X = X.to(mix.means.dtype)
-        mode = mix.most_likely_mode(X)  # padded index, (n, k)
-        columns = torch.arange(X.shape[1], device=X.device)
-        mean = mix.means[columns, mode]
-        std = mix.stds[columns, mode]
-        out = torch.zeros(X.shape[0], self.width_, dtype=X.dtype, device=X.device)
-        out[:, self.scalar_index_] = (X - mean) / (4 * std)
-        hot = self.scalar_index_ + 1 + self.compact_[columns, mode]
-        out.scatter_(1, hot, 1.0)
-        return out
+        X = X.to("cpu", torch.float64)
+        columns = torch.arange(X.shape[1])
+        scalar = torch.empty_like(X)
+        mode = torch.empty(X.shape, dtype=torch.long)
+        for start in range(0, X.shape[0], self.CHUNK):
+            x = X[start : start + self.CHUNK]
+            padded = mix.most_likely_mode(x)
+            scalar[start : start + self.CHUNK] = (x - mix.means[columns, padded]) / (
+                4 * mix.stds[columns, padded]
+            )
+            mode[start : start + self.CHUNK] = self.compact_[columns, padded]
+        return scalar, mode
 
-    def inverse_transform(self, encoded: torch.Tensor) -> torch.Tensor:
-        """Decode (n_rows, width_) back into (n_rows, n_columns)."""
+    def inverse_transform(self, scalar: torch.Tensor, mode: torch.Tensor):
+        """Values from (scalar, compact mode); modes out of range are clamped."""
         mix = self.mixtures_
-        encoded = encoded.to(mix.means.dtype)
-        scores = encoded[:, self.slot_index_]  # (n, k, padded)
-        scores = torch.where(self.slot_valid_, scores, -torch.inf)
-        compact = scores.argmax(dim=-1)  # (n, k)
-        columns = torch.arange(compact.shape[1], device=encoded.device)
-        mode = self.to_padded_[columns, compact]
-        scalar = encoded[:, self.scalar_index_]
-        return scalar * 4 * mix.stds[columns, mode] + mix.means[columns, mode]
+        columns = torch.arange(scalar.shape[1])
+        n_modes = torch.tensor(self.n_modes_)
+        mode = torch.minimum(mode.long(), n_modes - 1)
+        padded = self.to_padded_[columns, mode]
+        return (
+            scalar.double() * 4 * mix.stds[columns, padded] + mix.means[columns, padded]
+        )

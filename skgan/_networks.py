@@ -57,7 +57,6 @@ class OutputHead(nn.Module):
                 )
             elif span.activation != "tanh":
                 raise ValueError(f"Unknown activation {span.activation!r} in {span}.")
-        self.all_tanh = len(tanh_columns) == layout.width
         self.register_buffer(
             "tanh_index", torch.tensor(tanh_columns, dtype=torch.long), persistent=False
         )
@@ -72,7 +71,7 @@ class OutputHead(nn.Module):
     def forward(
         self, x: torch.Tensor, rng: torch.Generator | None = None
     ) -> torch.Tensor:
-        if self.all_tanh:
+        if self.n_groups == 0:
             return torch.tanh(x)
         out = torch.empty_like(x)
         out[:, self.tanh_index] = torch.tanh(x[:, self.tanh_index])
@@ -88,12 +87,16 @@ class OutputHead(nn.Module):
 
 
 class Generator(nn.Module):
-    """Noise to an encoded row: residual blocks, a linear layer, the head."""
+    """Noise to an encoded row: residual blocks, a linear layer, the head.
 
-    def __init__(self, latent_dim: int, dims, layout):
+    ``input_dim`` is the noise size plus, for a conditional generator, the
+    width of the condition vector concatenated to the noise.
+    """
+
+    def __init__(self, input_dim: int, dims, layout):
         super().__init__()
         blocks = []
-        width = latent_dim
+        width = input_dim
         for dim in dims:
             blocks.append(Residual(width, dim))
             width += dim
@@ -102,10 +105,19 @@ class Generator(nn.Module):
         self.head = OutputHead(layout)
 
     def forward(
-        self, noise: torch.Tensor, rng: torch.Generator | None = None
-    ) -> torch.Tensor:
-        """``rng`` draws the Gumbel noise of softmax spans (global RNG if None)."""
-        return self.head(self.linear(self.blocks(noise)), rng)
+        self,
+        noise: torch.Tensor,
+        rng: torch.Generator | None = None,
+        return_logits: bool = False,
+    ):
+        """``rng`` draws the Gumbel noise of softmax spans (global RNG if None).
+
+        With ``return_logits``, also return the pre-activation output (for
+        the conditional generator's cross-entropy).
+        """
+        logits = self.linear(self.blocks(noise))
+        out = self.head(logits, rng)
+        return (out, logits) if return_logits else out
 
 
 class Discriminator(nn.Module):

@@ -5,19 +5,22 @@ from __future__ import annotations
 import copy
 import time
 import warnings
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
+from ._conditioning import ConditionSampler, ConditionSpace
 from ._encoding import TableEncoder
 from ._networks import Discriminator, Generator
-from ._training import TrainingConfig, train_epoch
+from ._training import Conditioning, TrainingConfig, train_epoch
 from ._utils import (
     adam,
     cpu_threads,
@@ -32,6 +35,7 @@ from ._utils import (
 from ._validation import (
     check_betas,
     check_frame,
+    check_labels,
     check_layer_sizes,
     check_n_samples,
     is_dataframe,
@@ -57,6 +61,32 @@ class GANSampler(BaseEstimator):
 
     Parameters
     ----------
+    categorical_features : "from_dtype", None or array-like, default="from_dtype"
+        Which columns are categorical (one-hot encoded and generated as
+        categories); the others are continuous. ``"from_dtype"``: category,
+        object, string and bool columns of a DataFrame; columns of a string
+        ndarray; columns of an object ndarray that hold anything but numbers;
+        bool ndarrays. Otherwise a list of column indices or names, or a
+        boolean mask over the columns (the convention of scikit-learn's
+        HistGradientBoosting estimators); ``None`` means no categorical
+        columns.
+
+    conditional : bool, default=True
+        Train a conditional generator (CTGAN's training-by-sampling): each
+        step fixes one category of one categorical column (rare categories
+        are chosen more often than their frequency) and teaches the
+        generator to produce it. This makes rare categories and
+        ``sample(conditions=...)`` work well. ``False`` gives the plain GAN.
+        Ignored when the table has no categorical column and no ``y``.
+
+    max_modes : int, default=10
+        Most Gaussian modes per continuous column in its mode-specific
+        normalisation; unneeded modes are pruned (by BIC).
+
+    enforce_min_max_values : bool, default=True
+        Clip generated continuous values to the range each column had in
+        ``fit``. ``False`` lets the generator extrapolate.
+
     latent_dim : int, default=128
         Size of the noise vector fed to the generator.
 
@@ -149,6 +179,10 @@ class GANSampler(BaseEstimator):
     batch_size_ : int
         The batch size used for training (see ``batch_size``).
 
+    classes_ : ndarray of shape (n_classes,)
+        The class labels seen in ``fit``. Defined only when ``fit`` received
+        ``y`` (a class-conditional model).
+
     encoder_ : TableEncoder
         Maps the columns to the generator's output space and back.
 
@@ -173,11 +207,14 @@ class GANSampler(BaseEstimator):
 
     Notes
     -----
-    Each column is scaled into the range of the generator's tanh output by a
-    monotone piecewise-linear map anchored on its 1 % and 99 % quantiles
-    (which map to -0.9 and 0.9) and its minimum and maximum (-1 and 1), so
-    outliers do not squash the bulk of a column; generated values are
-    clipped to the range seen in ``fit``.
+    Continuous columns get mode-specific normalisation (Xu et al., 2019): a
+    Gaussian mixture per column, fitted on the training device for all
+    columns at once; a value becomes its mode (one-hot) and its offset from
+    that mode's mean. Categorical columns are one-hot encoded. Missing values
+    are modelled: a continuous column with NaN gets a "missing" indicator, a
+    categorical column a "missing" category, so generated rows have missing
+    values at about the real rate. Integer columns come back rounded, and
+    every column in its training dtype.
 
     References
     ----------
@@ -198,6 +235,10 @@ class GANSampler(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
+        "conditional": ["boolean"],
+        "max_modes": [Interval(Integral, 1, None, closed="left")],
+        "enforce_min_max_values": ["boolean"],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "generator_dims": ["array-like"],
         "discriminator_dims": ["array-like"],
@@ -225,6 +266,10 @@ class GANSampler(BaseEstimator):
     def __init__(
         self,
         *,
+        categorical_features="from_dtype",
+        conditional=True,
+        max_modes=10,
+        enforce_min_max_values=True,
         latent_dim=128,
         generator_dims=(256, 256),
         discriminator_dims=(256, 256),
@@ -244,6 +289,10 @@ class GANSampler(BaseEstimator):
         verbose=0,
         warm_start=False,
     ):
+        self.categorical_features = categorical_features
+        self.conditional = conditional
+        self.max_modes = max_modes
+        self.enforce_min_max_values = enforce_min_max_values
         self.latent_dim = latent_dim
         self.generator_dims = generator_dims
         self.discriminator_dims = discriminator_dims
@@ -267,16 +316,21 @@ class GANSampler(BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Train the GAN on ``X``.
+        """Train the GAN on ``X`` (class-conditionally when ``y`` is given).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows: a numeric ndarray, list of lists or DataFrame.
-            NaN and infinite values are rejected.
+            Training rows: a DataFrame (numeric, integer, nullable, bool,
+            category, object, string and datetime columns), or a numeric,
+            string or object ndarray (or a list of lists). Missing values
+            (NaN, None, pd.NA, NaT) are modelled; infinite values are
+            rejected.
 
-        y : None
-            Ignored. Present for API consistency.
+        y : array-like of shape (n_samples,), default=None
+            Class labels. When given, the model learns the joint distribution
+            of ``X`` and the label, and ``sample(y=...)`` generates rows of
+            chosen classes.
 
         Returns
         -------
@@ -286,24 +340,13 @@ class GANSampler(BaseEstimator):
         warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
         if not warm:
             self._forget_fit()
-        frame = check_frame(X) if is_dataframe(X) else None
-        X = validate_data(
-            self,
-            X,
-            reset=not warm,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=1,
-        )
+        X = self._validate_X(X, reset=not warm)
+        y = check_labels(y, X.shape[0])
         architecture = self._architecture()
         betas = check_betas(self.betas)
         device = resolve_device(self.device)
-        if warm and architecture != self._fitted_architecture:
-            raise ValueError(
-                "warm_start=True continues training the fitted networks, so "
-                "latent_dim, generator_dims, discriminator_dims and pac cannot "
-                f"change: fitted with {self._fitted_architecture}, now "
-                f"{architecture}. Set warm_start=False to train a new model."
-            )
+        if warm:
+            self._check_warm_start(architecture, y)
         rng = seed_source(self.random_state)
         train_seed, sampling_seed = derive_seed(rng), derive_seed(rng)
         if warm:
@@ -312,14 +355,17 @@ class GANSampler(BaseEstimator):
                 np.int32
             ).max
 
-        encoder = self.encoder_ if warm else TableEncoder().fit(X, frame=frame)
-        config = self._training_config(n_rows=X.shape[0])
         with (
             cpu_threads(self.n_jobs, device),
             flush_denormal(device),
             seeded_torch(train_seed, device),
         ):
-            data = encoder.transform(X, device)
+            encoder = (
+                self.encoder_ if warm else self._fit_encoder(X, y, device, train_seed)
+            )
+            table = encoder.to_device(*encoder.transform(X, y), device)
+            conditions = self._conditioning(encoder, table)
+            config = self._training_config(n_rows=table.n_rows)
             generator, discriminator = self._build_networks(encoder, device, warm)
             g_optimizer, d_optimizer = self._build_optimizers(
                 generator, discriminator, betas, device, warm
@@ -329,20 +375,85 @@ class GANSampler(BaseEstimator):
                 discriminator,
                 g_optimizer,
                 d_optimizer,
-                data,
+                table,
                 config,
+                conditions,
                 first_epoch=self.n_iter_ + 1 if warm else 1,
             )
 
         self._store_fit(
             encoder, generator, discriminator, g_optimizer, d_optimizer, device
         )
+        if encoder.target_ is not None:
+            self.classes_ = encoder.target_.restore_labels(
+                np.arange(len(encoder.target_.categories))
+            )
+            self.classes_ = np.asarray(self.classes_)
+        self._category_counts = _category_counts(encoder, table)
         self._fitted_architecture = architecture
         self.batch_size_ = config.batch_size
         self.history_ = (self.history_ if warm else []) + history
         self.n_iter_ = len(self.history_)
         self._sampling_rng = np.random.RandomState(sampling_seed)
         return self
+
+    def _validate_X(self, X, reset):
+        """Validate ``X`` and keep its container (DataFrame or ndarray)."""
+        if is_dataframe(X):
+            X = check_frame(X)
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
+        if not hasattr(X, "dtype") and not issparse(X):
+            # Lists: mixed numbers and strings must not all become strings.
+            probe = np.asarray(X)
+            if probe.dtype.kind in "US" and probe.ndim == 2:
+                X = np.array(X, dtype=object)
+        kind = getattr(getattr(X, "dtype", None), "kind", "f")
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=None,
+            ensure_all_finite="allow-nan" if kind in "fiub" else False,
+            ensure_min_samples=1,
+        )
+
+    def _check_warm_start(self, architecture, y):
+        if architecture != self._fitted_architecture:
+            raise ValueError(
+                "warm_start=True continues training the fitted networks, so "
+                "latent_dim, generator_dims, discriminator_dims, pac and "
+                f"conditional cannot change: fitted with "
+                f"{self._fitted_architecture}, now {architecture}. Set "
+                "warm_start=False to train a new model."
+            )
+        if (y is None) != (self.encoder_.target_ is None):
+            fitted = "with y" if self.encoder_.target_ is not None else "without y"
+            raise ValueError(
+                f"warm_start=True continues the model fitted {fitted}, so y must "
+                "be given again (or not) in the same way. Set warm_start=False "
+                "to train a new model."
+            )
+
+    def _fit_encoder(self, X, y, device, seed):
+        encoder = TableEncoder(
+            categorical_features=self.categorical_features,
+            max_modes=self.max_modes,
+            clip=self.enforce_min_max_values,
+        )
+        return encoder.fit(X, y, device=device, random_state=seed)
+
+    def _conditioning(self, encoder, table):
+        """The condition sampler of a conditional fit (None for a plain GAN)."""
+        if not self._is_conditional(encoder):
+            return None
+        spans = torch.as_tensor(encoder.category_spans_, device=table.device)
+        sampler = ConditionSampler(table.codes[:, spans], encoder.category_sizes_)
+        positions = torch.as_tensor(encoder.condition_positions(), device=table.device)
+        return Conditioning(sampler=sampler, positions=positions)
+
+    def _is_conditional(self, encoder) -> bool:
+        return bool(self.conditional) and len(encoder.category_spans_) > 0
 
     def _forget_fit(self):
         """Drop the previous fit, so a fit that fails part-way is not fitted.
@@ -351,8 +462,13 @@ class GANSampler(BaseEstimator):
         scikit-learn, and leave a previous fit in place.)
         """
         fitted = ("generator_", "discriminator_", "encoder_", "history_", "n_iter_")
-        private = ("_optimizer_states", "_fitted_architecture", "_sampling_rng")
-        for name in fitted + ("device_", "batch_size_") + private:
+        private = (
+            "_optimizer_states",
+            "_fitted_architecture",
+            "_sampling_rng",
+            "_category_counts",
+        )
+        for name in fitted + ("device_", "batch_size_", "classes_") + private:
             self.__dict__.pop(name, None)
 
     def _architecture(self) -> tuple:
@@ -361,6 +477,7 @@ class GANSampler(BaseEstimator):
             check_layer_sizes("generator_dims", self.generator_dims),
             check_layer_sizes("discriminator_dims", self.discriminator_dims),
             int(self.pac),
+            bool(self.conditional),
         )
 
     def _training_config(self, n_rows: int) -> TrainingConfig:
@@ -378,10 +495,12 @@ class GANSampler(BaseEstimator):
         )
 
     def _build_networks(self, encoder, device, warm):
-        latent_dim, generator_dims, discriminator_dims, pac = self._architecture()
+        latent_dim, generator_dims, discriminator_dims, pac, _ = self._architecture()
         layout = encoder.layout_
-        generator = Generator(latent_dim, generator_dims, layout)
-        discriminator = Discriminator(layout.width, discriminator_dims, pac)
+        # A conditional GAN feeds the condition vector to both networks.
+        cond = sum(encoder.category_sizes_) if self._is_conditional(encoder) else 0
+        generator = Generator(latent_dim + cond, generator_dims, layout)
+        discriminator = Discriminator(layout.width + cond, discriminator_dims, pac)
         if warm:
             generator.load_state_dict(self.generator_.state_dict())
             discriminator.load_state_dict(self.discriminator_.state_dict())
@@ -407,8 +526,9 @@ class GANSampler(BaseEstimator):
         discriminator,
         g_optimizer,
         d_optimizer,
-        data,
+        table,
         config,
+        conditions,
         first_epoch,
     ):
         """Run the epochs; stop with a warning if the losses stop being finite."""
@@ -418,7 +538,13 @@ class GANSampler(BaseEstimator):
         for epoch in range(first_epoch, first_epoch + self.epochs):
             start = time.perf_counter()
             d_loss, g_loss = train_epoch(
-                generator, discriminator, g_optimizer, d_optimizer, data, config
+                generator,
+                discriminator,
+                g_optimizer,
+                d_optimizer,
+                table,
+                config,
+                conditions,
             )
             weights_finite = torch.stack(
                 [p.isfinite().all() for m in modules for p in m.parameters()]
@@ -482,13 +608,28 @@ class GANSampler(BaseEstimator):
 
     # --------------------------------------------------------------- sample
 
-    def sample(self, n_samples=1, *, random_state=None):
+    def sample(
+        self, n_samples=1, *, y=None, conditions=None, random_state=None, return_y=False
+    ):
         """Generate new rows.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of rows to generate; an int >= 1.
+
+        y : label or array-like of shape (n_samples,), default=None
+            Class-conditional models only (fitted with ``y``): the class of
+            every generated row, one label for all rows or one per row. By
+            default labels are drawn from the training class frequencies.
+
+        conditions : dict, default=None
+            Fixed values of categorical columns, as ``{column: value}``
+            (column names for a DataFrame fit, indices for an array fit).
+            Every returned row has these values. The conditional generator
+            is asked for them directly, and rows that still miss are
+            replaced by new ones; a ValueError says so when the model
+            produces a combination too rarely.
 
         random_state : int, RandomState instance or None, default=None
             ``None`` draws from the estimator's sampling stream, which is
@@ -497,36 +638,161 @@ class GANSampler(BaseEstimator):
             the same int ``random_state`` reproduces the same sequence. An int
             gives the same rows on every call.
 
+        return_y : bool, default=False
+            Class-conditional models only: also return the labels.
+
         Returns
         -------
         X_new : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
-            Generated rows in the container ``fit`` received: an ndarray in
-            the training float dtype (float32 stays float32; integer input
-            gives float64), or a DataFrame with the same columns and dtypes.
+            Generated rows in the container ``fit`` received: an ndarray of
+            the training dtype, or a DataFrame with the same columns, dtypes
+            and categories.
+
+        y_new : ndarray or Series of shape (n_samples,)
+            The class of each row; returned only when ``return_y=True``.
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
+        encoder = self.encoder_
+        if encoder.target_ is None and (y is not None or return_y):
+            raise ValueError(
+                "y and return_y need a class-conditional model: call fit(X, y) "
+                "with class labels y first."
+            )
         stream = self._sampling_rng if random_state is None else random_state
-        seed = derive_seed(check_random_state(stream))
+        stream = check_random_state(stream)
+        seed, label_seed = derive_seed(stream), derive_seed(stream)
+        fixed = self._fixed_codes(n_samples, y, conditions, label_seed)
         device = self._sampling_device()
         generator = self.generator_
         if device.type != "cpu":
             # A device copy: the fitted generator itself stays on the CPU.
             generator = copy.deepcopy(generator).to(device)
-        noise_rng = make_generator(seed, device)
+        rng = make_generator(seed, device)
+        with cpu_threads(self.n_jobs, device), torch.inference_mode():
+            scalars, codes = self._generate(
+                generator, n_samples, fixed, conditions, device, rng
+            )
+        X_new, y_new = encoder.inverse_transform(scalars, codes)
+        return (X_new, y_new) if return_y else X_new
+
+    def _fixed_codes(self, n_samples, y, conditions, label_seed) -> dict:
+        """Required category codes: {categorical column: codes of shape (n,)}.
+
+        Categorical columns are numbered as in the condition vector: the
+        categorical columns of ``X`` in order, then the label.
+        """
+        encoder = self.encoder_
+        fixed = {}
+        if conditions is not None:
+            if not isinstance(conditions, Mapping):
+                raise TypeError(
+                    "conditions must be a dict {column: value}; got "
+                    f"{type(conditions).__name__}."
+                )
+            for column, value in conditions.items():
+                index, code = encoder.condition_code(column, value)
+                fixed[index] = np.full(n_samples, code)
+        if encoder.target_ is not None:
+            label = len(encoder.category_spans_) - 1
+            if y is None:
+                counts = self._counts_of(label).numpy()
+                draw = np.random.RandomState(label_seed)
+                fixed[label] = draw.choice(
+                    len(counts), n_samples, p=counts / counts.sum()
+                )
+            else:
+                fixed[label] = encoder.label_codes(y, n_samples)
+        return fixed
+
+    def _counts_of(self, index):
+        """Training counts of the categories of categorical column ``index``."""
+        sizes = self.encoder_.category_sizes_
+        start = sum(sizes[:index])
+        return self._category_counts[start : start + sizes[index]]
+
+    def _generate(self, generator, n_samples, fixed, conditions, device, rng):
+        """Generate compact rows; rows breaking ``fixed`` are drawn again.
+
+        Rows needing the same codes form a group. For each group, the
+        conditional generator is given the most selective fixed category
+        (the label, else the rarest condition); generated rows that miss any
+        fixed code are discarded and replaced.
+        """
+        encoder = self.encoder_
         latent_dim = self._fitted_architecture[0]
         chunk = _CPU_SAMPLE_CHUNK if device.type == "cpu" else _DEVICE_SAMPLE_CHUNK
-        out = self.encoder_.empty_output(n_samples)
-        with cpu_threads(self.n_jobs, device), torch.inference_mode():
-            for start in range(0, n_samples, chunk):
-                rows = min(chunk, n_samples - start)
-                noise = torch.randn(
-                    rows, latent_dim, generator=noise_rng, device=device
-                )
-                out[start : start + rows] = self.encoder_.inverse_transform(
-                    generator(noise, rng=noise_rng)
-                )
-        return self.encoder_.to_container(out)
+        conditional = self._is_conditional(encoder)
+        space = None
+        if conditional:
+            space = ConditionSpace(
+                encoder.category_sizes_, self._category_counts.to(device)
+            )
+        columns = sorted(fixed)
+        if columns:
+            required = np.stack([fixed[c] for c in columns], axis=1)
+            groups, group_of_row = np.unique(required, axis=0, return_inverse=True)
+        else:
+            groups, group_of_row = (
+                np.zeros((1, 0), dtype=np.int64),
+                np.zeros(n_samples, dtype=np.int64),
+            )
+        spans = encoder.category_spans_[columns] if columns else []
+        scalars = np.empty((n_samples, len(encoder.scalar_positions_)))
+        codes = np.empty((n_samples, len(encoder.softmax_spans_)), dtype=np.int64)
+        for g, group in enumerate(groups):
+            targets = np.flatnonzero(group_of_row.ravel() == g)
+            native = self._native_position(space, columns, group)
+            filled = tried = 0
+            while filled < len(targets):
+                need = len(targets) - filled
+                rate = filled / tried if tried else 1.0
+                rows = min(chunk, max(need, int(need / max(rate, 0.01) * 1.1) + 1))
+                noise = torch.randn(rows, latent_dim, generator=rng, device=device)
+                if space is not None:
+                    if native is None:
+                        _, position = space.draw(rows, log_frequency=False, rng=rng)
+                    else:
+                        position = torch.full((rows,), native, device=device)
+                    noise = torch.cat([noise, space.one_hot(position)], dim=1)
+                new_scalars, new_codes = encoder.decode(generator(noise, rng=rng))
+                ok = np.all(new_codes[:, spans] == group, axis=1)
+                take = np.flatnonzero(ok)[:need]
+                where = targets[filled : filled + len(take)]
+                scalars[where], codes[where] = new_scalars[take], new_codes[take]
+                filled += len(take)
+                tried += rows
+                if filled < len(targets) and tried > 100 * len(targets) + 10_000:
+                    raise ValueError(
+                        self._rare_message(
+                            columns, group, filled, len(targets), tried, conditions
+                        )
+                    )
+        return scalars, codes
+
+    def _native_position(self, space, columns, group):
+        """The condition-vector position to ask the generator for, or None."""
+        if space is None or not columns:
+            return None
+        label = len(self.encoder_.category_spans_) - 1
+        if self.encoder_.target_ is not None and label in columns:
+            column = label
+        else:  # the rarest required category is the hardest to hit by chance
+            column = min(
+                columns,
+                key=lambda c: self._counts_of(c)[group[columns.index(c)]].item(),
+            )
+        code = int(group[columns.index(column)])
+        return int(space.offsets[column]) + code
+
+    def _rare_message(self, columns, group, filled, wanted, tried, conditions):
+        described = self.encoder_.describe_codes(columns, group)
+        return (
+            f"Could generate only {filled} of {wanted} rows with {described}: "
+            f"the model produced them in {filled} of {tried} tries. The "
+            "combination may be rare or absent in the training data; try fewer "
+            "conditions, or train longer with conditional=True."
+        )
 
     def _sampling_device(self) -> torch.device:
         """The training device if this machine has it, else the CPU."""
@@ -549,11 +815,22 @@ class GANSampler(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = True
         tags.input_tags.sparse = False
-        tags.input_tags.string = False
+        tags.input_tags.string = True
         try:
             tags.non_deterministic = resolve_device(self.device).type != "cpu"
         except (ValueError, TypeError):
             tags.non_deterministic = False
         return tags
+
+
+def _category_counts(encoder, table) -> torch.Tensor:
+    """Training rows per category, over the condition vector (a CPU tensor)."""
+    sizes = torch.tensor(encoder.category_sizes_, dtype=torch.long)
+    if not len(sizes):
+        return torch.zeros(0, dtype=torch.long)
+    spans = torch.as_tensor(encoder.category_spans_, device=table.device)
+    offsets = (torch.cumsum(sizes, 0) - sizes).to(table.device)
+    codes = table.codes[:, spans].long() + offsets
+    return torch.bincount(codes.flatten(), minlength=int(sizes.sum())).cpu()

@@ -57,11 +57,32 @@ def gradient_penalty(discriminator, real, fake) -> torch.Tensor:
     return ((norms - 1.0) ** 2).mean()
 
 
-def discriminator_step(generator, discriminator, optimizer, real, config):
+def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
+    """Cross-entropy of the conditioned column's span against its condition.
+
+    CTGAN's extra generator loss: the generator is told which category of
+    which column to produce and is penalised when its (pre-Gumbel) logits
+    for that column disagree. ``positions`` maps each condition-vector
+    position to its index in the encoded row, ``owner`` to its column.
+    """
+    chosen = logits[:, positions]  # (batch, condition width)
+    chosen = chosen.masked_fill(
+        owner.unsqueeze(0) != condition.column.unsqueeze(1), -torch.inf
+    )
+    log_p = torch.log_softmax(chosen, dim=1)
+    return -log_p.gather(1, condition.position.unsqueeze(1)).mean()
+
+
+def _with(rows, cond):
+    return rows if cond is None else torch.cat([rows, cond], dim=1)
+
+
+def discriminator_step(generator, discriminator, optimizer, real, cond, config):
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
     # The critic step trains the critic only: no graph through the generator.
     with torch.no_grad():
-        fake = generator(noise)
+        fake = generator(_with(noise, cond))
+    real, fake = _with(real, cond), _with(fake, cond)
     # One critic call scores real and fake packs together (packs never mix:
     # both halves are whole numbers of packs).
     scores = discriminator(torch.cat([real, fake]))
@@ -77,16 +98,25 @@ def discriminator_step(generator, discriminator, optimizer, real, config):
     return d_loss.detach()
 
 
-def generator_step(generator, discriminator, optimizer, config, device):
+def generator_step(generator, discriminator, optimizer, config, device, conditions):
     noise = torch.randn(config.batch_size, config.latent_dim, device=device)
-    fake = generator(noise)
+    if conditions is None:
+        fake, cond = generator(noise), None
+    else:
+        condition = conditions.sampler.sample(config.batch_size, rows=False)
+        cond = condition.cond
+        fake, logits = generator(_with(noise, cond), return_logits=True)
     # Freeze the critic's weights: the generator step needs gradients with
     # respect to the fake rows only, not the critic's weight gradients.
     discriminator.requires_grad_(False)
     try:
-        g_loss = generator_loss(config.loss, discriminator(fake))
+        g_loss = generator_loss(config.loss, discriminator(_with(fake, cond)))
     finally:
         discriminator.requires_grad_(True)
+    if conditions is not None:
+        g_loss = g_loss + conditional_loss(
+            logits, condition, conditions.positions, conditions.sampler.owner
+        )
     optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     optimizer.step()
@@ -107,22 +137,43 @@ def epoch_indices(n_rows: int, config: TrainingConfig, device) -> torch.Tensor:
     return torch.cat(perms)[:total].view(-1, config.batch_size)
 
 
-def train_epoch(generator, discriminator, g_optimizer, d_optimizer, data, config):
-    """One epoch; returns the mean (d_loss, g_loss) as device tensors."""
+@dataclass(frozen=True)
+class Conditioning:
+    """What a conditional fit needs in the loop."""
+
+    sampler: object  # ConditionSampler over the training rows
+    positions: torch.Tensor  # encoded-row index of each condition position
+
+
+def train_epoch(
+    generator, discriminator, g_optimizer, d_optimizer, table, config, conditions=None
+):
+    """One epoch; returns the mean (d_loss, g_loss) as device tensors.
+
+    ``table`` is an :class:`~skgan._encoding.EncodedTable`. Without
+    ``conditions`` the critic sees rows in shuffled order; with them, each
+    critic batch is drawn by training-by-sampling and comes with its
+    condition vectors.
+    """
     generator.train()
     discriminator.train()
-    indices = epoch_indices(data.shape[0], config, data.device)
-    d_total = torch.zeros((), device=data.device)
-    g_total = torch.zeros((), device=data.device)
-    batches = iter(indices)
+    device = table.device
+    if conditions is None:
+        batches = iter(epoch_indices(table.n_rows, config, device))
+    d_total = torch.zeros((), device=device)
+    g_total = torch.zeros((), device=device)
     for _ in range(config.steps_per_epoch):
         for _ in range(config.n_critic):
-            real = data[next(batches)]
+            if conditions is None:
+                real, cond = table.rows(next(batches)), None
+            else:
+                condition = conditions.sampler.sample(config.batch_size)
+                real, cond = table.rows(condition.rows), condition.cond
             d_total += discriminator_step(
-                generator, discriminator, d_optimizer, real, config
+                generator, discriminator, d_optimizer, real, cond, config
             )
         g_total += generator_step(
-            generator, discriminator, g_optimizer, config, data.device
+            generator, discriminator, g_optimizer, config, device, conditions
         )
     steps = config.steps_per_epoch
     return d_total / (steps * config.n_critic), g_total / steps

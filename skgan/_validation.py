@@ -64,13 +64,13 @@ def check_betas(betas) -> tuple:
 
 
 def check_frame(frame):
-    """Reject what the numeric-only encoder cannot give back faithfully.
+    """What ``validate_data`` would check, for a DataFrame kept as a DataFrame.
 
-    Returns the frame unchanged. Categorical columns and duplicate names are
-    errors that name the columns; numeric columns (numpy or pandas nullable
-    dtypes, booleans) pass.
+    Returns the frame unchanged. Duplicate names, empty frames, complex and
+    sparse columns are errors that name the columns. (Infinite values are
+    found per column when the table is encoded.)
     """
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    from pandas.api.types import is_complex_dtype
 
     duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
     if duplicated:
@@ -78,15 +78,52 @@ def check_frame(frame):
             f"X has duplicate column names {duplicated}; give every column a "
             "unique name."
         )
-    unsupported = [
-        name
-        for name, dtype in frame.dtypes.items()
-        if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))
-        or getattr(dtype, "name", "") == "category"
-    ]
-    if unsupported:
+    n_rows, n_columns = frame.shape
+    if n_rows < 1:
         raise ValueError(
-            f"Columns {unsupported} are not numeric: GANSampler handles numeric "
-            "columns only for now. Drop them or encode them as numbers."
+            f"Found array with 0 sample(s) (shape={frame.shape}) while a "
+            "minimum of 1 is required."
+        )
+    if n_columns < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={frame.shape}) while a "
+            "minimum of 1 is required."
+        )
+    complex_columns = [n for n, d in frame.dtypes.items() if is_complex_dtype(d)]
+    if complex_columns:
+        raise ValueError(
+            f"Complex data not supported: columns {complex_columns} are complex."
+        )
+    sparse = [n for n, d in frame.dtypes.items() if type(d).__name__ == "SparseDtype"]
+    if sparse:
+        raise TypeError(
+            f"Sparse columns {sparse} are not supported; convert them with "
+            "frame.sparse.to_dense()."
         )
     return frame
+
+
+def check_labels(y, n_rows):
+    """Class labels for a class-conditional fit: 1-D, one per row, no NaN.
+
+    Returns ``y`` itself when it is a pandas Series (its name and dtype are
+    given back by ``sample``), else a 1-D ndarray.
+    """
+    if y is None:
+        return None
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import column_or_1d
+
+    from ._columns import _missing_mask
+
+    is_series = hasattr(y, "iloc") and getattr(y, "ndim", None) == 1
+    values = column_or_1d(y, warn=True)
+    if len(values) != n_rows:
+        raise ValueError(
+            f"y has {len(values)} labels but X has {n_rows} rows; give one label "
+            "per row."
+        )
+    if values.dtype.kind == "O" and _missing_mask(values).any():
+        raise ValueError("y contains missing labels (None or NaN); drop those rows.")
+    check_classification_targets(values)
+    return y if is_series else values

@@ -57,8 +57,8 @@ def assert_same_state(a, b):
     [
         (np.float32, np.float32),
         (np.float64, np.float64),
-        (np.int64, np.float64),
-        (np.int32, np.float64),
+        (np.int64, np.int64),
+        (np.int32, np.int32),
     ],
 )
 def test_sample_shape_and_training_dtype(X, dtype, expected):
@@ -450,7 +450,8 @@ def test_cuda_location_tags_would_fail_without_cpu_copies(X, monkeypatch):
 def test_tags():
     tags = GANSampler(device="cpu").__sklearn_tags__()
     assert tags.target_tags.required is False
-    assert tags.input_tags.allow_nan is False
+    assert tags.input_tags.allow_nan is True
+    assert tags.input_tags.string is True
     assert tags.non_deterministic is False
 
 
@@ -579,9 +580,14 @@ def test_nullable_and_bool_dataframe_columns_round_trip(X):
     "frame, pattern",
     [
         (
-            pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical([1, 2])}),
-            r"Columns \['b'\] are not numeric",
+            pd.DataFrame({"a": [1.0, 2.0], "b": [1j, 2.0]}),
+            r"Complex data not supported: columns \['b'\]",
         ),
+        (
+            pd.DataFrame({"a": [1.0, np.inf], "b": ["x", "y"]}),
+            r"Column 'a' contains infinity",
+        ),
+        (pd.DataFrame({"a": []}), r"0 sample\(s\)"),
         (
             pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], columns=["a", "a"]),
             r"duplicate column names \['a'\]",

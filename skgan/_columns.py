@@ -1,0 +1,525 @@
+"""From the user's container to per-column arrays, and back.
+
+This module is the only place that knows about pandas dtypes and numpy
+object arrays. :func:`describe_columns` decides, once at ``fit``, what each
+column is (continuous or categorical) and how to give it back;
+:meth:`ColumnSet.extract` turns a container into a float block (continuous
+columns, NaN where missing) and an integer block (category codes);
+:meth:`ColumnSet.restore` turns those blocks back into the container the
+user gave, with the same column names, order and dtypes.
+
+pandas is optional: numeric, string and object ndarrays work without it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import is_dataframe
+
+
+@dataclass
+class ColumnInfo:
+    """What one input column is and how to restore it."""
+
+    name: object
+    kind: str  # "continuous" or "categorical"
+    dtype: object  # numpy or pandas dtype of the column on output
+    integer: bool = False  # continuous values are rounded to integers
+    time_unit: str | None = None  # "M8[unit]" / "m8[unit]" numpy dtype of a time column
+    time_offset: int = 0  # time columns: int value = offset + step * encoded value
+    time_step: int = 1
+    tz: object = None  # time zone of a tz-aware datetime column
+    categories: np.ndarray | None = None  # object array of the observed levels
+    has_missing: bool = False
+    missing_value: object = None  # how a missing entry is written on output
+    _lookup: dict | None = field(default=None, repr=False)
+
+    @property
+    def n_levels(self) -> int:
+        """Categories, plus one level for "missing" when the column had any."""
+        return len(self.categories) + int(self.has_missing)
+
+    def code_of(self, value):
+        """The code of one category value, or None when it was never seen."""
+        if _is_missing(value):
+            return len(self.categories) if self.has_missing else None
+        one = np.empty(1, dtype=object)
+        one[0] = value
+        code = int(self._codes_of(one)[0])
+        return None if code < 0 else code
+
+    def _codes_of(self, values: np.ndarray) -> np.ndarray:
+        if self._lookup is None:
+            self._lookup = {_key(v): i for i, v in enumerate(self.categories)}
+        lookup = self._lookup
+        return np.fromiter(
+            (lookup.get(_key(v), -1) for v in values), dtype=np.int64, count=len(values)
+        )
+
+
+class ColumnSet:
+    """The columns of a fitted table and the container they came in."""
+
+    def __init__(self, infos, container, array_dtype=None, index=None):
+        self.infos = infos
+        self.container = container  # "frame" or "array"
+        self.array_dtype = array_dtype
+        self.index = index  # the DataFrame's column labels
+        self.continuous = [i for i, c in enumerate(infos) if c.kind == "continuous"]
+        self.categorical = [i for i, c in enumerate(infos) if c.kind == "categorical"]
+
+    # ------------------------------------------------------------- extract
+
+    def extract(self, X):
+        """Float block (n, n_continuous) and code block (n, n_categorical).
+
+        Missing continuous values are NaN; a missing category gets the code
+        ``len(categories)``. Unseen categories and infinite values are
+        ValueErrors that name the column.
+        """
+        n = X.shape[0]
+        values = np.empty((n, len(self.continuous)), dtype=np.float64)
+        codes = np.empty((n, len(self.categorical)), dtype=np.int64)
+        for j, i in enumerate(self.continuous):
+            values[:, j] = _continuous_values(_column(X, i), self.infos[i])
+        for j, i in enumerate(self.categorical):
+            codes[:, j] = _category_codes(_column(X, i), self.infos[i])
+        return values, codes
+
+    # ------------------------------------------------------------- restore
+
+    def restore(self, values: np.ndarray, codes: np.ndarray):
+        """Blocks (as :meth:`extract` returns them) back into the container."""
+        columns = [None] * len(self.infos)
+        for j, i in enumerate(self.continuous):
+            columns[i] = _restore_continuous(values[:, j], self.infos[i])
+        for j, i in enumerate(self.categorical):
+            columns[i] = _restore_categorical(codes[:, j], self.infos[i])
+        if self.container == "frame":
+            return _to_frame(columns, self.infos, self.index)
+        out = np.empty((values.shape[0], len(self.infos)), dtype=object)
+        for i, column in enumerate(columns):
+            out[:, i] = column
+        if self.array_dtype.kind == "O":
+            return out
+        if self.array_dtype.kind in "US":
+            return out.astype(str).astype(self.array_dtype)
+        return out.astype(self.array_dtype)
+
+
+# --------------------------------------------------------------- describe
+
+
+def describe_columns(X, categorical_features="from_dtype") -> ColumnSet:
+    """Decide the kind of every column of a validated container and fit it.
+
+    ``X`` is a DataFrame or a 2-D ndarray (numeric, bool, string or object).
+    """
+    frame = is_dataframe(X)
+    n_columns = X.shape[1]
+    names = list(X.columns) if frame else list(range(n_columns))
+    chosen = _chosen_categorical(categorical_features, names, frame, n_columns)
+    infos = []
+    for i, name in enumerate(names):
+        column = _column(X, i)
+        kind = _kind(column, i, name, frame, chosen, categorical_features)
+        info = ColumnInfo(name=name, kind=kind, dtype=column.dtype)
+        if kind == "continuous":
+            _fit_continuous(column, info)
+        else:
+            _fit_categorical(column, info)
+        infos.append(info)
+    if frame:
+        return ColumnSet(infos, "frame", index=X.columns)
+    return ColumnSet(infos, "array", array_dtype=X.dtype)
+
+
+class Target(ColumnInfo):
+    """Class labels: a categorical column that remembers its container."""
+
+    series_name: object = None
+    is_series: bool = False
+
+    def codes(self, y) -> np.ndarray:
+        return _category_codes(y, self)
+
+    def restore_labels(self, codes: np.ndarray):
+        labels = _restore_categorical(codes, self)
+        if self.is_series:
+            import pandas as pd
+
+            return _series(labels, self, pd).rename(self.series_name)
+        if isinstance(self.dtype, np.dtype) and self.dtype.kind != "O":
+            return labels.astype(self.dtype)
+        return labels
+
+
+def describe_target(y) -> Target:
+    """A class-label vector as one categorical column (levels = classes)."""
+    info = Target(name="y", kind="categorical", dtype=y.dtype)
+    info.is_series = hasattr(y, "iloc")
+    info.series_name = getattr(y, "name", None)
+    _fit_categorical(y, info)
+    return info
+
+
+def _chosen_categorical(categorical_features, names, frame, n_columns):
+    """The set of column positions the user marked categorical (or None)."""
+    if categorical_features is None or (
+        isinstance(categorical_features, str) and categorical_features == "from_dtype"
+    ):
+        return None
+    values = np.asarray(categorical_features)
+    if values.ndim != 1:
+        raise ValueError(
+            "categorical_features must be 'from_dtype', None, or a 1-D list of "
+            f"column indices, names or booleans. Got {categorical_features!r}."
+        )
+    if values.dtype.kind == "b":
+        if len(values) != n_columns:
+            raise ValueError(
+                f"categorical_features as a boolean mask must have one entry per "
+                f"column: X has {n_columns} columns, the mask has {len(values)}."
+            )
+        return set(np.flatnonzero(values).tolist())
+    chosen = set()
+    for item in categorical_features:
+        if isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            if not -n_columns <= item < n_columns:
+                raise ValueError(
+                    f"categorical_features holds index {item}, but X has only "
+                    f"{n_columns} columns (valid: 0 to {n_columns - 1})."
+                )
+            chosen.add(int(item) % n_columns)
+        elif isinstance(item, str):
+            if not frame or item not in names:
+                valid = names if frame else "none: X has no column names"
+                raise ValueError(
+                    f"categorical_features names column {item!r}, which X does "
+                    f"not have. Valid names: {valid}."
+                )
+            chosen.add(names.index(item))
+        else:
+            raise ValueError(
+                "categorical_features must hold column indices, names or "
+                f"booleans; got {item!r} ({type(item).__name__})."
+            )
+    return chosen
+
+
+def _kind(column, position, name, frame, chosen, categorical_features) -> str:
+    dtype = column.dtype
+    numeric = _is_numeric_dtype(dtype)
+    if chosen is not None:
+        if position in chosen:
+            return "categorical"
+        if numeric or _is_time_dtype(dtype) or _object_is_numeric(column):
+            return "continuous"
+        raise ValueError(
+            f"Column {name!r} is not numeric, so it must be categorical, but "
+            "categorical_features does not list it. Add it to "
+            "categorical_features or use categorical_features='from_dtype'."
+        )
+    if _is_bool_dtype(dtype) or getattr(dtype, "name", "") == "category":
+        categorical = True
+    elif numeric or _is_time_dtype(dtype):
+        categorical = False
+    elif getattr(dtype, "kind", "O") == "O" and not frame:
+        # Object ndarrays: numbers (as check_dtype_object feeds) stay numbers.
+        categorical = not _object_is_numeric(column)
+    else:  # object and string columns of a DataFrame, string ndarrays
+        categorical = True
+    if categorical and categorical_features is None:
+        raise ValueError(
+            f"Column {name!r} is not numeric ({dtype}) but categorical_features="
+            "None treats every column as continuous. Use "
+            "categorical_features='from_dtype' or list the column."
+        )
+    return "categorical" if categorical else "continuous"
+
+
+# --------------------------------------------------------- continuous columns
+
+
+def _fit_continuous(column, info: ColumnInfo):
+    dtype = column.dtype
+    if _is_time_dtype(dtype):
+        ints, missing, unit, tz = _time_ints(column)
+        info.time_unit, info.tz = unit, tz
+        present = ints[~missing]
+        if len(present):
+            offset = int(present.min())
+            step = int(np.gcd.reduce(present - offset)) if len(present) > 1 else 1
+            info.time_offset, info.time_step = offset, max(step, 1)
+        info.has_missing = bool(missing.any())
+        return
+    values = _continuous_values(column, info, check=False)
+    info.has_missing = bool(np.isnan(values).any())
+    if _is_integer_dtype(dtype):
+        info.integer = True
+    elif getattr(dtype, "kind", "") == "O":
+        present = [v for v in column if not _is_missing(v)]
+        info.integer = bool(present) and all(
+            isinstance(v, numbers.Integral) for v in present
+        )
+
+
+def _continuous_values(column, info: ColumnInfo, check: bool = True) -> np.ndarray:
+    """A float64 copy of a continuous column, NaN where missing."""
+    if info.time_unit is not None:
+        ints, missing, _, _ = _time_ints(column)
+        values = (ints - info.time_offset) / info.time_step
+        values[missing] = np.nan
+        return values
+    dtype = column.dtype
+    if not isinstance(dtype, np.dtype):  # pandas extension dtypes: Int64, Float64
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif dtype.kind == "O":
+        values = np.array(
+            [np.nan if _is_missing(v) else _as_float(v, info.name) for v in column],
+            dtype=np.float64,
+        )
+    else:
+        values = np.array(column, dtype=np.float64)  # a copy, never a view
+    if check and np.isinf(values).any():
+        raise ValueError(
+            f"Column {info.name!r} contains infinity, which GANSampler cannot "
+            "model. Replace it (for example by NaN, which is modelled as "
+            "missing) or drop the rows."
+        )
+    return values
+
+
+def _as_float(value, name) -> float:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            f"Column {name!r} is continuous but holds {value!r} "
+            f"({type(value).__name__}). List it in categorical_features."
+        )
+    return float(value)
+
+
+def _restore_continuous(values: np.ndarray, info: ColumnInfo):
+    missing = np.isnan(values)
+    if info.time_unit is not None:
+        ints = np.rint(np.where(missing, 0.0, values)).astype(np.int64)
+        ints = ints * info.time_step + info.time_offset
+        out = ints.view(info.time_unit)
+        out[missing] = np.array("NaT", dtype=info.time_unit)
+        return out
+    if info.integer:
+        values = np.rint(values)
+    return values
+
+
+# -------------------------------------------------------- categorical columns
+
+
+def _fit_categorical(column, info: ColumnInfo):
+    dtype = column.dtype
+    missing = _missing_mask(column)
+    info.has_missing = bool(missing.any())
+    if info.has_missing:
+        info.missing_value = _missing_value(column, missing)
+    present = np.asarray(column, dtype=object)[~missing]
+    if getattr(dtype, "name", "") == "category":
+        observed = set(_key(v) for v in present)
+        info.categories = np.array(
+            [c for c in dtype.categories if _key(c) in observed], dtype=object
+        )
+        if len(info.categories) == 0:
+            info.categories = np.empty(0, dtype=object)
+        return
+    info.categories = _levels(present)
+
+
+def _levels(present: np.ndarray) -> np.ndarray:
+    """Distinct values, sorted when they are mutually comparable."""
+    seen = {}
+    for value in present:
+        seen.setdefault(_key(value), value)
+    levels = np.empty(len(seen), dtype=object)
+    levels[:] = list(seen.values())
+    try:
+        order = sorted(range(len(levels)), key=lambda i: levels[i])
+    except TypeError:
+        return levels
+    return levels[order]
+
+
+def _category_codes(column, info: ColumnInfo) -> np.ndarray:
+    missing = _missing_mask(column)
+    values = np.asarray(column, dtype=object)
+    codes = np.full(len(values), len(info.categories), dtype=np.int64)
+    codes[~missing] = info._codes_of(values[~missing])
+    unseen = ~missing & (codes == -1)
+    if missing.any() and not info.has_missing:
+        unseen |= missing
+    if unseen.any():
+        bad = list(dict.fromkeys(_key(v) for v in values[unseen]))[:10]
+        shown = [None if isinstance(b, tuple) else b for b in bad]
+        raise ValueError(
+            f"Column {info.name!r} has categories never seen in the first fit: "
+            f"{shown}. Known categories: {_preview(info)}."
+        )
+    return codes
+
+
+def _restore_categorical(codes: np.ndarray, info: ColumnInfo) -> np.ndarray:
+    table = np.empty(info.n_levels, dtype=object)
+    table[: len(info.categories)] = info.categories
+    if info.has_missing:
+        table[-1] = info.missing_value
+    return table[codes]
+
+
+def _preview(info: ColumnInfo, limit: int = 20) -> str:
+    shown = [str(v) for v in info.categories[:limit]]
+    more = len(info.categories) - limit
+    return "[" + ", ".join(shown) + (f", ... ({more} more)" if more > 0 else "") + "]"
+
+
+# ------------------------------------------------------------ output frames
+
+
+def _to_frame(columns, infos, index):
+    import pandas as pd
+
+    data = {}
+    for i, (values, info) in enumerate(zip(columns, infos, strict=True)):
+        data[i] = _series(values, info, pd)
+    frame = pd.DataFrame(data)
+    frame.columns = index
+    return frame
+
+
+def _series(values, info: ColumnInfo, pd):
+    dtype = info.dtype
+    if info.time_unit is not None:
+        series = pd.Series(values)
+        if info.tz is not None:
+            series = series.dt.tz_localize("UTC").dt.tz_convert(info.tz)
+        return series.astype(dtype)
+    if info.kind == "continuous":
+        return pd.Series(values).astype(dtype)
+    if getattr(dtype, "name", "") == "category":
+        return pd.Series(pd.Categorical(values, dtype=dtype))
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        return pd.Series(values, dtype=object)
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return pd.Series(values.astype(bool))
+    # Extension dtypes (boolean, string, ...): missing entries are None here
+    # and become the dtype's own NA.
+    return pd.Series(values, dtype=object).astype(dtype)
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _column(X, i):
+    """Column ``i`` of a DataFrame (a Series) or a 2-D ndarray (1-D array)."""
+    if is_dataframe(X):
+        return X.iloc[:, i]
+    return X[:, i]
+
+
+def _key(value):
+    """A hashable stand-in for a category value (dicts and lists are allowed)."""
+    try:
+        hash(value)
+    except TypeError:
+        return (type(value).__name__, repr(value))
+    # NaN-like values are handled as "missing" before this point.
+    return value
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    name = type(value).__name__
+    return name in ("NAType", "NaTType")
+
+
+def _missing_mask(column) -> np.ndarray:
+    if hasattr(column, "isna"):
+        return np.asarray(column.isna(), dtype=bool)
+    array = np.asarray(column)
+    if array.dtype.kind == "f":
+        return np.isnan(array)
+    if array.dtype.kind in "mM":
+        return np.isnat(array)
+    if array.dtype.kind == "O":
+        return np.fromiter((_is_missing(v) for v in array), bool, count=len(array))
+    return np.zeros(len(array), dtype=bool)
+
+
+def _missing_value(column, missing):
+    """The first missing entry as it appears in the data (None, nan, NA...)."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        return np.asarray(column, dtype=object)[np.flatnonzero(missing)[0]]
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return np.nan
+    return None  # category, string, boolean, ...: the dtype's own NA
+
+
+def _time_ints(column):
+    """(int64 values in the column's unit, missing mask, numpy dtype, tz)."""
+    tz = getattr(column.dtype, "tz", None)
+    if hasattr(column, "dt") and tz is not None:
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    array = np.asarray(column)
+    missing = np.isnat(array)
+    unit = np.datetime_data(array.dtype)[0]
+    time_dtype = f"{array.dtype.kind}8[{unit}]"
+    return array.view(np.int64).copy(), missing, time_dtype, tz
+
+
+def _is_numeric_dtype(dtype) -> bool:
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "iuf"
+    try:
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    except ImportError:  # pragma: no cover
+        return False
+    return is_numeric_dtype(dtype) and not is_bool_dtype(dtype)
+
+
+def _is_integer_dtype(dtype) -> bool:
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "iu"
+    from pandas.api.types import is_integer_dtype
+
+    return is_integer_dtype(dtype)
+
+
+def _is_bool_dtype(dtype) -> bool:
+    if isinstance(dtype, np.dtype):
+        return dtype.kind == "b"
+    from pandas.api.types import is_bool_dtype
+
+    return is_bool_dtype(dtype)
+
+
+def _is_time_dtype(dtype) -> bool:
+    # numpy datetime64/timedelta64, and pandas' tz-aware DatetimeTZDtype.
+    return getattr(dtype, "kind", None) in ("m", "M")
+
+
+def _object_is_numeric(column) -> bool:
+    if getattr(column.dtype, "kind", "") != "O":
+        return False
+    return all(
+        _is_missing(v)
+        or (isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_))
+        for v in np.asarray(column, dtype=object)
+    )
