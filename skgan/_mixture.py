@@ -58,6 +58,7 @@ class ColumnMixtures:
 def fit_column_mixtures(
     X: torch.Tensor,
     *,
+    mask: torch.Tensor | None = None,
     max_modes: int = 10,
     n_iter: int = 50,
     refine_iter: int = 10,
@@ -78,6 +79,9 @@ def fit_column_mixtures(
     ----------
     X : Tensor of shape (n_rows, n_columns)
         Finite values; float32 or float64, on any device.
+    mask : BoolTensor of shape (n_rows, n_columns), optional
+        Which values each column's mixture is fitted to (all by default). A
+        column with no values gets no active component.
     max_modes : int
         Most components per column.
     n_iter : int
@@ -96,33 +100,42 @@ def fit_column_mixtures(
     n_rows, n_columns = X.shape
     device = X.device
     X = X.to(torch.float64 if X.dtype == torch.float64 else torch.float32)
+    if mask is None:
+        mask = torch.ones_like(X, dtype=torch.bool)
     if n_rows > max_rows:
         rows = torch.randperm(n_rows, device=device, generator=generator)[:max_rows]
-        X = X[rows]
+        X, mask = X[rows], mask[rows]
         n_rows = max_rows
+    weight = mask.to(X.dtype)
+    counts = weight.sum(dim=0)  # values per column
+    n_eff = counts.clamp_min(1.0)
 
     # Work in standardised units so one variance floor suits every column.
-    center = X.mean(dim=0)
-    scale = X.std(dim=0, correction=0)
+    center = (X * weight).sum(dim=0) / n_eff
+    scale = (((X - center) ** 2 * weight).sum(dim=0) / n_eff).sqrt()
     scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-    x = ((X - center) / scale).unsqueeze(-1)  # (n, k, 1)
+    # Masked-out values sit at the centre and carry no weight.
+    x = torch.where(mask, (X - center) / scale, 0.0).unsqueeze(-1)  # (n, k, 1)
 
     modes = max(1, min(max_modes, n_rows))
     # Initial means spread over the quantiles of each column; equal weights.
     levels = (torch.arange(modes, device=device, dtype=x.dtype) + 0.5) / modes
-    means = torch.quantile(x[..., 0], levels, dim=0).T.contiguous()  # (k, m)
+    masked = torch.where(mask, x[..., 0], torch.nan)
+    means = torch.nanquantile(masked, levels, dim=0).T.contiguous()  # (k, m)
+    means = torch.nan_to_num(means, nan=0.0)
     state = (
         means,
         torch.full_like(means, 1.0 / modes),  # variances
         torch.full_like(means, 1.0 / modes),  # weights
         torch.ones_like(means, dtype=torch.bool),  # active
     )
-    state, log_lik = _em(x, state, n_iter)
-    best, best_bic = state, _bic(log_lik, state[3], n_rows)
+    weight = weight.unsqueeze(-1)  # (n, k, 1)
+    state, log_lik = _em(x, weight, n_eff, state, n_iter)
+    best, best_bic = state, _bic(log_lik, state[3], n_eff)
     for _ in range(modes - 1):
         state = _merge_closest_pair(*state)
-        state, log_lik = _em(x, state, refine_iter)
-        bic = _bic(log_lik, state[3], n_rows)
+        state, log_lik = _em(x, weight, n_eff, state, refine_iter)
+        bic = _bic(log_lik, state[3], n_eff)
         better = (bic < best_bic).unsqueeze(1)
         best = tuple(
             torch.where(better, new, old) for new, old in zip(state, best, strict=True)
@@ -130,6 +143,7 @@ def fit_column_mixtures(
         best_bic = torch.minimum(bic, best_bic)
 
     means, variances, weights, active = best
+    active = active & (counts > 0).unsqueeze(1)
     return ColumnMixtures(
         means=means * scale.unsqueeze(1) + center.unsqueeze(1),
         stds=variances.sqrt() * scale.unsqueeze(1),
@@ -153,20 +167,25 @@ def _log_prob(x, means, variances, weights, active):
     )
 
 
-def _em(x, state, n_iter):
-    """``n_iter`` EM updates of the active components; returns the log-likelihood."""
+def _em(x, weight, n_eff, state, n_iter):
+    """``n_iter`` EM updates of the active components; returns the log-likelihood.
+
+    ``weight`` (n, k, 1) is 1 for the values a column's mixture models and 0
+    for the others; ``n_eff`` (k,) counts them.
+    """
     means, variances, weights, active = state
-    n_rows = x.shape[0]
     for _ in range(n_iter):
         resp = torch.softmax(_log_prob(x, means, variances, weights, active), dim=-1)
+        resp = resp * weight
         counts = resp.sum(dim=0)  # (k, m)
         safe = counts.clamp_min(1e-12)
         means = torch.where(active, (resp * x).sum(dim=0) / safe, means)
         spread = (resp * (x - means) ** 2).sum(dim=0) / safe + _VARIANCE_FLOOR
         variances = torch.where(active, spread, variances)
-        weights = counts / n_rows
-    log_lik = torch.logsumexp(
-        _log_prob(x, means, variances, weights, active), dim=-1
+        weights = counts / n_eff.unsqueeze(1)
+    log_lik = (
+        torch.logsumexp(_log_prob(x, means, variances, weights, active), dim=-1)
+        * weight[..., 0]
     ).sum(dim=0)
     return (means, variances, weights, active), log_lik
 
@@ -212,4 +231,4 @@ def _merge_closest_pair(means, variances, weights, active):
 def _bic(log_lik, active, n_rows):
     """Bayesian information criterion per column: 3 parameters a component."""
     n_params = 3 * active.sum(dim=1) - 1
-    return -2 * log_lik + n_params * math.log(n_rows)
+    return -2 * log_lik + n_params * torch.log(n_rows)

@@ -66,8 +66,9 @@ def test_table_encoder_round_trips_numeric_arrays(X, dtype):
     X = X.astype(dtype)
     _, (decoded, y) = round_trip(X)
     assert y is None and decoded.dtype == X.dtype
-    np.testing.assert_allclose(decoded, X, rtol=1e-6 if dtype == "float32" else 1e-9,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        decoded, X, rtol=1e-6 if dtype == "float32" else 1e-9, atol=1e-6
+    )
 
 
 rows = st.integers(1, 30)
@@ -81,18 +82,28 @@ def mixed_frames(draw):
     frame = pd.DataFrame(
         {
             "x": pd.Series(draw(st.lists(floats, min_size=n, max_size=n)), dtype=float),
-            "i": pd.Series(draw(st.lists(st.integers(-1000, 1000), min_size=n,
-                                         max_size=n)), dtype="int64"),
-            "cat": pd.Categorical(draw(st.lists(levels, min_size=n, max_size=n)),
-                                  categories=["c d", "b", "a", "unused"]),
-            "obj": pd.Series(draw(st.lists(levels, min_size=n, max_size=n)),
-                             dtype=object),
+            "i": pd.Series(
+                draw(st.lists(st.integers(-1000, 1000), min_size=n, max_size=n)),
+                dtype="int64",
+            ),
+            "cat": pd.Categorical(
+                draw(st.lists(levels, min_size=n, max_size=n)),
+                categories=["c d", "b", "a", "unused"],
+            ),
+            "obj": pd.Series(
+                draw(st.lists(levels, min_size=n, max_size=n)), dtype=object
+            ),
             "flag": pd.Series(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
-            "nullable": pd.array(draw(st.lists(st.one_of(st.integers(0, 9),
-                                                         st.none()),
-                                               min_size=n, max_size=n)),
-                                 dtype="Int64"),
-            "when": pd.to_datetime("2024-01-01") + pd.to_timedelta(
+            "nullable": pd.array(
+                draw(
+                    st.lists(
+                        st.one_of(st.integers(0, 9), st.none()), min_size=n, max_size=n
+                    )
+                ),
+                dtype="Int64",
+            ),
+            "when": pd.to_datetime("2024-01-01")
+            + pd.to_timedelta(
                 draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n)),
                 unit="s",
             ),
@@ -116,7 +127,9 @@ def test_round_trip_of_object_and_string_arrays_and_labels():
     encoder, (decoded, labels) = round_trip(X, y)
     assert decoded.dtype == object
     assert [info.kind for info in encoder.columns_.infos] == [
-        "continuous", "categorical", "categorical"
+        "continuous",
+        "categorical",
+        "categorical",
     ]
     assert decoded.tolist() == X.tolist()
     assert labels.dtype == y.dtype and labels.tolist() == y.tolist()
@@ -131,7 +144,9 @@ def test_categorical_features_by_index_name_and_mask():
         encoder = TableEncoder(categorical_features=spec).fit(frame)
         kinds = [info.kind for info in encoder.columns_.infos]
         assert kinds == ["categorical", "continuous", "categorical"], spec
-    with pytest.raises(ValueError, match=r"column 'zz'.*Valid names: \['a', 'b', 'c'\]"):
+    with pytest.raises(
+        ValueError, match=r"column 'zz'.*Valid names: \['a', 'b', 'c'\]"
+    ):
         TableEncoder(categorical_features=["zz"]).fit(frame)
     with pytest.raises(ValueError, match="index 7.*only 3 columns"):
         TableEncoder(categorical_features=[7]).fit(frame)
@@ -155,28 +170,35 @@ def test_layout_and_compact_rows_match():
     # x: scalar (tanh), modes (softmax), missing indicator (softmax of 2); c.
     assert [s.activation for s in spans] == ["tanh", "softmax", "softmax", "softmax"]
     assert spans[2].width == 2 and spans[3].width == 5
-    assert all(a.start + a.width == b.start for a, b in zip(spans, spans[1:]))
+    assert all(
+        a.start + a.width == b.start for a, b in zip(spans, spans[1:], strict=False)
+    )
     table = encoder.to_device(scalars, codes, torch.device("cpu"))
     dense = table.rows(torch.arange(200))
     assert dense.shape == (200, encoder.layout_.width)
     # The dense rows decode to exactly the compact codes.
     _, decoded_codes = encoder.decode(dense)
     np.testing.assert_array_equal(decoded_codes, codes)
-    assert (dense[:, spans[2].start + 1] == torch.tensor(frame["x"].isna().values,
-                                                          dtype=torch.float32)).all()
+    assert (
+        dense[:, spans[2].start + 1]
+        == torch.tensor(frame["x"].isna().values, dtype=torch.float32)
+    ).all()
 
 
 def test_high_cardinality_column_is_stored_as_one_code_per_row():
     n, levels = 20_000, 5_000
     rng = np.random.RandomState(0)
-    frame = pd.DataFrame({"id": rng.randint(0, levels, n).astype(str),
-                          "v": rng.normal(size=n)})
+    frame = pd.DataFrame(
+        {"id": rng.randint(0, levels, n).astype(str), "v": rng.normal(size=n)}
+    )
     encoder = TableEncoder().fit(frame, random_state=0)
     width = encoder.layout_.width
     assert width > 4_900
     table = encoder.to_device(*encoder.transform(frame), torch.device("cpu"))
     # Memory: (n, 1) scalars and (n, 2) codes, never an (n, width) one-hot.
-    stored = table.scalars.numel() * 4 + table.codes.numel() * table.codes.element_size()
+    stored = (
+        table.scalars.numel() * 4 + table.codes.numel() * table.codes.element_size()
+    )
     assert stored <= n * 3 * 8
     assert stored < n * width * 4 / 1000
 

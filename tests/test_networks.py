@@ -41,7 +41,9 @@ def test_gumbel_softmax_samples_categories_at_softmax_frequencies():
     logits = torch.log(torch.tensor([0.6, 0.3, 0.1])).expand(20_000, 3)
     picks = head(logits, rng=torch.Generator().manual_seed(1)).argmax(dim=1)
     shares = torch.bincount(picks, minlength=3) / len(picks)
-    torch.testing.assert_close(shares, torch.tensor([0.6, 0.3, 0.1]), atol=0.015, rtol=0)
+    torch.testing.assert_close(
+        shares, torch.tensor([0.6, 0.3, 0.1]), atol=0.015, rtol=0
+    )
 
 
 def test_rng_makes_it_reproducible_and_leaves_the_global_rng_alone():
