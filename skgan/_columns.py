@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,6 +134,7 @@ def describe_columns(X, categorical_features="from_dtype") -> ColumnSet:
             _fit_continuous(column, info)
         else:
             _fit_categorical(column, info)
+            _warn_if_identifier(info, X.shape[0])
         infos.append(info)
     if frame:
         return ColumnSet(infos, "frame", index=X.columns)
@@ -157,6 +159,19 @@ class Target(ColumnInfo):
         if isinstance(self.dtype, np.dtype) and self.dtype.kind != "O":
             return labels.astype(self.dtype)
         return labels
+
+
+def _warn_if_identifier(info: ColumnInfo, n_rows: int):
+    levels = len(info.categories)
+    if levels > 50 and levels > n_rows / 2:
+        warnings.warn(
+            f"Column {info.name!r} has {levels:,} distinct values in {n_rows:,} "
+            "rows: it looks like an identifier or free text. Each value becomes "
+            "a category the model must learn from about one row, and widens the "
+            "networks by one input per value. Consider dropping the column.",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 def describe_target(y) -> Target:

@@ -242,6 +242,16 @@ class GANSampler(BaseEstimator):
     >>> gan = GANSampler(epochs=2, device="cpu", random_state=0).fit(X)
     >>> gan.sample(5).shape
     (5, 3)
+
+    Mixed-type tables come back with their dtypes, and categorical columns
+    can be fixed:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"colour": ["red", "blue"] * 50, "size": np.arange(100)})
+    >>> gan = GANSampler(epochs=2, device="cpu", random_state=0).fit(df)
+    >>> rows = gan.sample(3, conditions={"colour": "blue"})
+    >>> rows["colour"].tolist(), rows["size"].dtype
+    (['blue', 'blue', 'blue'], dtype('int64'))
     """
 
     _parameter_constraints: dict = {

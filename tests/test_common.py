@@ -21,6 +21,7 @@ ESTIMATORS = [
     ),
     # The classic GAN of the origin notes.
     GANSampler(
+        conditional=False,
         loss="bce",
         pac=1,
         latent_dim=100,
@@ -32,6 +33,17 @@ ESTIMATORS = [
         random_state=0,
     ),
     GANSampler(loss="hinge", n_critic=2, epochs=1, pac=3, batch_size=7, device="cpu"),
+    # The plain (unconditional) GAN with the quantile encoding.
+    GANSampler(
+        conditional=False,
+        continuous_encoding="quantile",
+        epochs=1,
+        latent_dim=8,
+        generator_dims=(16,),
+        discriminator_dims=(16,),
+        device="cpu",
+        random_state=0,
+    ),
 ]
 
 
@@ -40,11 +52,15 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: e.loss)
+def _id(estimator):
+    return f"{estimator.loss}-{estimator.continuous_encoding}"
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: e.loss)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)
 def test_dataframe_column_names_consistency(estimator):
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)

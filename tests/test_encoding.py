@@ -210,3 +210,9 @@ def test_unseen_category_and_infinity_are_named():
         encoder.transform(pd.DataFrame({"c": ["z", "a"], "v": [1.0, 2.0]}))
     with pytest.raises(ValueError, match="Column 'v' contains infinity"):
         TableEncoder().fit(pd.DataFrame({"v": [1.0, np.inf]}))
+
+
+def test_identifier_like_column_warns():
+    frame = pd.DataFrame({"id": [f"u{i}" for i in range(200)], "v": np.arange(200.0)})
+    with pytest.warns(UserWarning, match=r"Column 'id' has 200 distinct values in 200"):
+        TableEncoder().fit(frame)
