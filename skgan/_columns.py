@@ -107,6 +107,9 @@ class ColumnSet:
         for i, column in enumerate(columns):
             out[:, i] = column
         if self.array_dtype.kind == "O":
+            for i in self.continuous:
+                if self.infos[i].integer:  # Python ints, as they came in
+                    out[:, i] = [v if np.isnan(v) else int(v) for v in out[:, i]]
             return out
         if self.array_dtype.kind in "US":
             return out.astype(str).astype(self.array_dtype)

@@ -295,6 +295,17 @@ class TableEncoder:
                 "The model was fit with y, so y is needed here (and vice versa)."
             )
         values, cat_codes = self._extract(X, y)
+        new_missing = np.isnan(values).any(axis=0) & ~self.has_missing_
+        if new_missing.any():
+            names = [
+                self.columns_.infos[self.columns_.continuous[j]].name
+                for j in np.flatnonzero(new_missing)
+            ]
+            raise ValueError(
+                f"Columns {names} have missing values but had none in the first "
+                "fit, so the model cannot represent them. Refit with "
+                "warm_start=False on data that includes them."
+            )
         n = values.shape[0]
         codes = np.zeros((n, len(self.softmax_spans_)), dtype=np.int64)
         scalars = np.zeros((n, len(self.scalar_positions_)), dtype=np.float64)

@@ -9,8 +9,8 @@ whatever device holds it.
 
 The number of components of each column is chosen by BIC (plain EM would
 keep all ``max_modes``, duplicates sharing a mode); the reference's Bayesian
-mixture gets the same effect from its Dirichlet-process prior. Not wired
-into the encoder yet (issue "Real tables").
+mixture gets the same effect from its Dirichlet-process prior. Used by
+:class:`~skgan._encoding.ModeNormalizer`.
 
 Nothing here knows about tables or pandas: the input is a float tensor of
 shape (n_rows, n_columns).

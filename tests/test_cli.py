@@ -3,8 +3,9 @@
 import subprocess
 import sys
 
-import numpy as np
-from sklearn.datasets import load_breast_cancer
+import pandas as pd
+
+from skgan.datasets import load_adult
 
 
 def test_demo_writes_samples_and_prints_comparison(tmp_path):
@@ -31,14 +32,22 @@ def test_demo_writes_samples_and_prints_comparison(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "epoch 3/3" in result.stdout
-    assert "Column shapes, mean 1 - KS" in result.stdout
-    names = list(load_breast_cancer().feature_names)
-    header = out.read_text().splitlines()[0]
-    assert header.split(",") == names
-    samples = np.loadtxt(out, delimiter=",", skiprows=1)
-    assert samples.shape == (40, 30) and np.isfinite(samples).all()
-    real = load_breast_cancer().data
-    assert (samples >= real.min(axis=0)).all() and (samples <= real.max(axis=0)).all()
+    assert "Column shapes, mean over columns" in result.stdout
+    assert "Missing values, real / synthetic: workclass" in result.stdout
+    real = load_adult()
+    samples = pd.read_csv(out)
+    assert list(samples.columns) == list(real.columns) and len(samples) == 40
+    for name in real.select_dtypes("number").columns:
+        assert samples[name].between(real[name].min(), real[name].max()).all()
+        assert (samples[name] == samples[name].round()).all()  # integers
+    for name in real.select_dtypes(exclude="number").columns:
+        assert set(samples[name].dropna()) <= set(real[name].dropna())
+    # The conditional sample printed rows of women earning >50K only.
+    conditional = result.stdout.split("conditions={'sex': 'Female'")[1]
+    lines = conditional.split("Wrote")[0].strip().splitlines()[2:]
+    assert len(lines) == 5 and all(
+        "Female" in line and ">50K" in line for line in lines
+    )
 
 
 def test_demo_bad_argument_exits_2():

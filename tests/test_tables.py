@@ -220,6 +220,10 @@ def test_class_conditional_sampling(frame):
     observed = y_new.value_counts(normalize=True)
     for label in expected.index:
         assert observed[label] == pytest.approx(expected[label], abs=0.02)
+    # Conditions without y: the model generates the labels with the rows.
+    out, y_new = gan.sample(300, conditions={"shape": "round"}, return_y=True)
+    assert (out["shape"] == "round").all()
+    assert ((y_new == "big") == (out["size"] > 0))[y_new != "rare"].mean() > 0.9
     # Conditions and labels together.
     out, y_new = gan.sample(40, y="big", conditions={"shape": "round"}, return_y=True)
     assert (out["shape"] == "round").all() and (y_new == "big").all()
