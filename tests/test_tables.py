@@ -300,3 +300,19 @@ def test_mixed_model_pickles_and_reproduces(frame, fitted):
     pd.testing.assert_frame_equal(
         again.sample(100, random_state=1), fitted.sample(100, random_state=1)
     )
+
+
+def test_warm_start_rejects_missing_values_the_first_fit_never_had():
+    frame = pd.DataFrame({"v": np.arange(50.0), "c": ["a", "b"] * 25})
+    gan = small(epochs=1, warm_start=True).fit(frame)
+    holes = frame.assign(v=np.where(np.arange(50) % 5 == 0, np.nan, frame["v"]))
+    with pytest.raises(ValueError, match=r"Columns \['v'\] have missing values"):
+        gan.fit(holes)
+    assert gan.n_iter_ == 1  # the earlier fit is untouched and still samples
+    assert len(gan.sample(3)) == 3
+
+
+def test_object_array_integer_columns_come_back_as_ints():
+    X = np.array([[i % 7, "a" if i % 2 else "b"] for i in range(60)], dtype=object)
+    out = small(epochs=1).fit(X).sample(20)
+    assert all(type(v) is int for v in out[:, 0])
