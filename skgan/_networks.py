@@ -86,17 +86,37 @@ class OutputHead(nn.Module):
         return out
 
 
-class Generator(nn.Module):
-    """Noise to an encoded row: residual blocks, a linear layer, the head.
+# Condition vectors wider than this are embedded into this many dimensions
+# by a learned linear map before entering either network. Feeding a wide
+# one-hot straight in would make the generator's last layer (whose input
+# carries the condition through the residual blocks) grow with the square of
+# the number of categories: 106 million weights for one 10,000-level column.
+CONDITION_EMBEDDING = 128
 
-    ``input_dim`` is the noise size plus, for a conditional generator, the
-    width of the condition vector concatenated to the noise.
+
+def condition_embedding(width: int) -> nn.Module:
+    """Identity for narrow condition vectors, else a linear embedding."""
+    if width <= CONDITION_EMBEDDING:
+        return nn.Identity()
+    return nn.Linear(width, CONDITION_EMBEDDING, bias=False)
+
+
+def _embedded_width(width: int) -> int:
+    return min(width, CONDITION_EMBEDDING)
+
+
+class Generator(nn.Module):
+    """Noise (and a condition) to an encoded row.
+
+    Residual blocks, a linear layer and the output head. A conditional
+    generator concatenates its (embedded) condition vector to the noise.
     """
 
-    def __init__(self, input_dim: int, dims, layout):
+    def __init__(self, latent_dim: int, dims, layout, cond_width: int = 0):
         super().__init__()
+        self.embed = condition_embedding(cond_width)
         blocks = []
-        width = input_dim
+        width = latent_dim + _embedded_width(cond_width)
         for dim in dims:
             blocks.append(Residual(width, dim))
             width += dim
@@ -107,6 +127,7 @@ class Generator(nn.Module):
     def forward(
         self,
         noise: torch.Tensor,
+        cond: torch.Tensor | None = None,
         rng: torch.Generator | None = None,
         return_logits: bool = False,
     ):
@@ -115,6 +136,8 @@ class Generator(nn.Module):
         With ``return_logits``, also return the pre-activation output (for
         the conditional generator's cross-entropy).
         """
+        if cond is not None:
+            noise = torch.cat([noise, self.embed(cond)], dim=1)
         logits = self.linear(self.blocks(noise))
         out = self.head(logits, rng)
         return (out, logits) if return_logits else out
@@ -126,19 +149,31 @@ class Discriminator(nn.Module):
     PacGAN (Lin et al., 2018): the critic sees ``pac`` rows at once, which
     lets it notice a lack of diversity and so discourages mode collapse. The
     batch size must be a multiple of ``pac``; the training loop guarantees it.
+    A conditional critic sees each row with its (embedded) condition vector:
+    :meth:`inputs` builds that input, :meth:`score` scores it (the gradient
+    penalty works on the inputs), and calling the module does both.
     """
 
-    def __init__(self, data_dim: int, dims, pac: int, dropout: float = 0.5):
+    def __init__(
+        self, data_dim: int, dims, pac: int, dropout: float = 0.5, cond_width: int = 0
+    ):
         super().__init__()
         self.pac = pac
+        self.embed = condition_embedding(cond_width)
         layers = []
-        width = data_dim * pac
+        width = (data_dim + _embedded_width(cond_width)) * pac
         for dim in dims:
             layers += [nn.Linear(width, dim), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
             width = dim
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, rows: torch.Tensor) -> torch.Tensor:
-        packed = rows.reshape(rows.shape[0] // self.pac, -1)
+    def inputs(self, rows: torch.Tensor, cond: torch.Tensor | None = None):
+        return rows if cond is None else torch.cat([rows, self.embed(cond)], dim=1)
+
+    def score(self, inputs: torch.Tensor) -> torch.Tensor:
+        packed = inputs.reshape(inputs.shape[0] // self.pac, -1)
         return self.net(packed).squeeze(1)
+
+    def forward(self, rows: torch.Tensor, cond: torch.Tensor | None = None):
+        return self.score(self.inputs(rows, cond))

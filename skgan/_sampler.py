@@ -521,8 +521,10 @@ class GANSampler(BaseEstimator):
         layout = encoder.layout_
         # A conditional GAN feeds the condition vector to both networks.
         cond = sum(encoder.category_sizes_) if self._is_conditional(encoder) else 0
-        generator = Generator(latent_dim + cond, generator_dims, layout)
-        discriminator = Discriminator(layout.width + cond, discriminator_dims, pac)
+        generator = Generator(latent_dim, generator_dims, layout, cond_width=cond)
+        discriminator = Discriminator(
+            layout.width, discriminator_dims, pac, cond_width=cond
+        )
         if warm:
             generator.load_state_dict(self.generator_.state_dict())
             discriminator.load_state_dict(self.discriminator_.state_dict())
@@ -776,13 +778,14 @@ class GANSampler(BaseEstimator):
                 extra = need / max(rate, 0.01) * 1.1 + 1 if columns else need
                 rows = min(chunk, max(need, int(extra)))
                 noise = torch.randn(rows, latent_dim, generator=rng, device=device)
+                cond = None
                 if space is not None:
                     if native is None:
                         _, position = space.draw(rows, log_frequency=False, rng=rng)
                     else:
                         position = torch.full((rows,), native, device=device)
-                    noise = torch.cat([noise, space.one_hot(position)], dim=1)
-                new_scalars, new_codes = encoder.decode(generator(noise, rng=rng))
+                    cond = space.one_hot(position)
+                new_scalars, new_codes = encoder.decode(generator(noise, cond, rng=rng))
                 ok = np.all(new_codes[:, spans] == group, axis=1)
                 take = np.flatnonzero(ok)[:need]
                 where = targets[filled : filled + len(take)]

@@ -43,15 +43,21 @@ def generator_loss(loss: str, fake_scores) -> torch.Tensor:
 
 
 def gradient_penalty(discriminator, real, fake) -> torch.Tensor:
-    """WGAN-GP penalty (Gulrajani et al., 2017) on packs of interpolated rows."""
+    """WGAN-GP penalty (Gulrajani et al., 2017) on packs of interpolated rows.
+
+    ``real`` and ``fake`` are critic inputs (:meth:`Discriminator.inputs`):
+    rows with their condition vectors, when there are any.
+    """
     pac = discriminator.pac
     n_packs = real.shape[0] // pac
     # One mixing weight per pack, so every row of a pack lies on the same
     # segment between a real and a fake pack.
     alpha = torch.rand(n_packs, 1, 1, device=real.device, dtype=real.dtype)
     alpha = alpha.expand(n_packs, pac, 1).reshape(-1, 1)
-    mixed = (alpha * real + (1.0 - alpha) * fake).requires_grad_(True)
-    scores = discriminator(mixed)
+    mixed = alpha * real + (1.0 - alpha) * fake
+    if not mixed.requires_grad:  # (with an embedded condition it already does)
+        mixed.requires_grad_(True)
+    scores = discriminator.score(mixed)
     (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     norms = grads.reshape(n_packs, -1).norm(2, dim=1)
     return ((norms - 1.0) ** 2).mean()
@@ -73,19 +79,15 @@ def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
     return -log_p.gather(1, condition.position.unsqueeze(1)).mean()
 
 
-def _with(rows, cond):
-    return rows if cond is None else torch.cat([rows, cond], dim=1)
-
-
 def discriminator_step(generator, discriminator, optimizer, real, cond, config):
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
     # The critic step trains the critic only: no graph through the generator.
     with torch.no_grad():
-        fake = generator(_with(noise, cond))
-    real, fake = _with(real, cond), _with(fake, cond)
+        fake = generator(noise, cond)
+    real, fake = discriminator.inputs(real, cond), discriminator.inputs(fake, cond)
     # One critic call scores real and fake packs together (packs never mix:
     # both halves are whole numbers of packs).
-    scores = discriminator(torch.cat([real, fake]))
+    scores = discriminator.score(torch.cat([real, fake]))
     real_scores, fake_scores = scores.chunk(2)
     d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
     if config.loss == "wgan-gp" and config.gradient_penalty > 0:
@@ -105,12 +107,12 @@ def generator_step(generator, discriminator, optimizer, config, device, conditio
     else:
         condition = conditions.sampler.sample(config.batch_size, rows=False)
         cond = condition.cond
-        fake, logits = generator(_with(noise, cond), return_logits=True)
+        fake, logits = generator(noise, cond, return_logits=True)
     # Freeze the critic's weights: the generator step needs gradients with
     # respect to the fake rows only, not the critic's weight gradients.
     discriminator.requires_grad_(False)
     try:
-        g_loss = generator_loss(config.loss, discriminator(_with(fake, cond)))
+        g_loss = generator_loss(config.loss, discriminator(fake, cond))
     finally:
         discriminator.requires_grad_(True)
     if conditions is not None:

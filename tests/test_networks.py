@@ -54,3 +54,25 @@ def test_rng_makes_it_reproducible_and_leaves_the_global_rng_alone():
     b = head(x, rng=torch.Generator().manual_seed(5))
     assert torch.equal(torch.get_rng_state(), state)
     torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_wide_conditions_are_embedded_so_size_grows_linearly():
+    from skgan._networks import CONDITION_EMBEDDING, Discriminator, Generator
+
+    def n_params(module):
+        return sum(p.numel() for p in module.parameters())
+
+    sizes = []
+    for levels in (2_000, 4_000):
+        layout = OutputLayout((Span(0, 1, "tanh"), Span(1, levels, "softmax")))
+        g = Generator(8, (16,), layout, cond_width=levels)
+        d = Discriminator(layout.width, (16,), pac=2, cond_width=levels)
+        out = g(torch.randn(4, 8), torch.eye(levels)[:4])
+        assert out.shape == (4, levels + 1)
+        assert d(out, torch.eye(levels)[:4]).shape == (2,)
+        sizes.append(n_params(g) + n_params(d))
+    # Doubling the categories about doubles the weights (a one-hot carried
+    # into the generator's last layer would quadruple them).
+    assert sizes[1] / sizes[0] < 2.1
+    narrow = Generator(8, (16,), OutputLayout((Span(0, 5, "softmax"),)), cond_width=5)
+    assert isinstance(narrow.embed, torch.nn.Identity) and CONDITION_EMBEDDING >= 5
