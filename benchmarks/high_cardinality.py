@@ -128,10 +128,18 @@ def main(argv=None):
         f"peak RSS: {before:,.0f} MiB with the data loaded, {after_fit:,.0f} MiB "
         f"after fit, {after_sample:,.0f} MiB after sample"
     )
+    seconds = [entry["seconds"] for entry in gan.history_]
+    if full_steps:
+        steps = min(full_steps[0], args.max_steps)
+        per_step = sum(seconds) / (steps * len(seconds))
+        print(
+            f"trained {steps} of the {full_steps[0]} steps of each epoch: "
+            f"{per_step:.2f} s per step, about {per_step * full_steps[0]:,.0f} s "
+            "for a full epoch"
+        )
     print(
-        f"fit {fit_s:,.1f} s ({fit_s / args.epochs:,.1f} s per epoch incl. "
-        f"encoding), sample {sample_s:,.1f} s; distinct ids generated "
-        f"{out['id'].nunique():,}"
+        f"fit {fit_s:,.1f} s in all (training {sum(seconds):,.1f} s), sample "
+        f"{sample_s:,.1f} s; distinct ids generated {out['id'].nunique():,}"
     )
 
 

@@ -43,8 +43,11 @@ from ._validation import (
 
 # Rows generated per forward pass in ``sample`` (CPU, other devices): the
 # networks' working memory is bounded by one chunk, whatever ``n_samples`` is.
+# Wide encodings (high-cardinality columns) get fewer rows per chunk, so that
+# one chunk's encoded rows stay near _SAMPLE_CHUNK_VALUES floats.
 _CPU_SAMPLE_CHUNK = 8192
 _DEVICE_SAMPLE_CHUNK = 65536
+_SAMPLE_CHUNK_VALUES = 2**22
 
 
 class GANSampler(BaseEstimator):
@@ -748,6 +751,7 @@ class GANSampler(BaseEstimator):
         encoder = self.encoder_
         latent_dim = self._fitted_architecture[0]
         chunk = _CPU_SAMPLE_CHUNK if device.type == "cpu" else _DEVICE_SAMPLE_CHUNK
+        chunk = max(256, min(chunk, _SAMPLE_CHUNK_VALUES // encoder.layout_.width))
         conditional = self._is_conditional(encoder)
         space = None
         if conditional:
