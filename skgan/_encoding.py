@@ -283,12 +283,15 @@ class TableEncoder:
 
     # ------------------------------------------------------------ transform
 
-    def transform(self, X, y=None):
+    def transform(self, X, y=None, random_state=None):
         """Compact encoding: (scalars (n, n_tanh) float64, codes (n, n_softmax)).
 
         Exact: :meth:`inverse_transform` gives ``X`` back. The scalars are
         not clipped to [-1, 1] here (:meth:`to_device` clips them for
-        training).
+        training). With a ``random_state`` (an int), each value's mode is
+        drawn from its posterior over the modes instead of taken as the most
+        likely one (see :meth:`ModeNormalizer.transform`); decoding is exact
+        either way.
         """
         if (y is None) != (self.target_ is None):
             raise ValueError(
@@ -314,7 +317,9 @@ class TableEncoder:
             # Missing entries get a typical value: the indicator span says
             # they are missing, and decoding ignores their scalar and mode.
             filled = np.where(missing, self.normalizer_.fill_values_, values)
-            scalar, mode = self.normalizer_.transform(torch.as_tensor(filled))
+            scalar, mode = self.normalizer_.transform(
+                torch.as_tensor(filled), random_state=random_state
+            )
             scalars[:] = scalar.numpy()
             codes[:, self.mode_spans_] = mode.numpy()[:, self.mode_columns_]
             for j, s in self.missing_spans_:
@@ -499,9 +504,20 @@ class ModeNormalizer:
         self.fill_values_ = torch.where(has_point, self.points_[:, 0], typical).numpy()
         return self
 
-    def transform(self, X: torch.Tensor):
-        """(scalar, mode) for every value: two (n_rows, n_columns) tensors."""
+    def transform(self, X: torch.Tensor, random_state=None):
+        """(scalar, mode) for every value: two (n_rows, n_columns) tensors.
+
+        By default a value's mode is its most likely one. With
+        ``random_state`` (an int) it is drawn from the posterior over the
+        column's modes, as the CTGAN paper does: where two modes overlap,
+        values near the boundary are split between them, so each mode's
+        scalars are smooth bell shapes rather than truncated ones, which is
+        easier for a generator to match. Point values keep their point mode.
+        """
         mix = self.mixtures_
+        rng = None
+        if random_state is not None:
+            rng = torch.Generator().manual_seed(int(random_state))
         X = X.to("cpu", torch.float64)
         columns = torch.arange(X.shape[1])
         has_mixture = mix.active.any(dim=1)
@@ -514,7 +530,14 @@ class ModeNormalizer:
             gap = (x.unsqueeze(-1) - self.points_).abs()
             nearest = torch.where(self.point_active_, gap, torch.inf).argmin(dim=-1)
             point = torch.where((point < 0) & ~has_mixture, nearest, point)
-            padded = mix.most_likely_mode(x)
+            if rng is None:
+                padded = mix.most_likely_mode(x)
+            else:
+                posterior = torch.softmax(mix.log_density(x), dim=-1).nan_to_num(0.0)
+                # Columns without a mixture (points only) have no posterior.
+                posterior[..., 0] += (posterior.sum(dim=-1) == 0).to(posterior.dtype)
+                flat = posterior.reshape(-1, posterior.shape[-1])
+                padded = torch.multinomial(flat, 1, generator=rng).view(x.shape)
             gaussian = (x - mix.means[columns, padded]) / (
                 self.WIDTH * mix.stds[columns, padded]
             )
@@ -565,7 +588,7 @@ class QuantileScaler:
         self.fill_values_ = np.median(X, axis=0)
         return self
 
-    def transform(self, X: torch.Tensor):
+    def transform(self, X: torch.Tensor, random_state=None):
         X = np.clip(X.to("cpu", torch.float64).numpy(), self.min_, self.max_)
         low, high, bulk = self.low_, self.high_, self.BULK
         # A tail branch is used only where its denominator is positive (after

@@ -389,7 +389,9 @@ class GANSampler(BaseEstimator):
             encoder = (
                 self.encoder_ if warm else self._fit_encoder(X, y, device, train_seed)
             )
-            table = encoder.to_device(*encoder.transform(X, y), device)
+            # Modes drawn from their posteriors (seeded), as in the paper.
+            encoded = encoder.transform(X, y, random_state=derive_seed(rng))
+            table = encoder.to_device(*encoded, device)
             conditions = self._conditioning(encoder, table)
             config = self._training_config(n_rows=table.n_rows)
             generator, discriminator = self._build_networks(encoder, device, warm)

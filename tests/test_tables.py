@@ -104,7 +104,7 @@ def test_missing_values_come_back_at_about_the_real_rate():
         }
     )
     out = small(epochs=200).fit(frame).sample(4000)
-    # Measured: 0.324 and 0.146 (a model that ignores missingness gives 0).
+    # Measured: 0.314 and 0.151 (a model that ignores missingness gives 0).
     assert out["x"].isna().mean() == pytest.approx(0.3, abs=0.06)
     assert out["c"].isna().mean() == pytest.approx(0.15, abs=0.05)
     # Missing stays missing: no NaN leaks into the observed values' range.
@@ -135,14 +135,14 @@ def test_conditional_generator_obeys_every_column_natively(frame, fitted):
                 rows = fitted.generator_(noise, cond, rng=rng)
             _, codes = encoder.decode(rows)
             hit = (codes[:, span] == code).mean()
-            # Measured: 0.995-1.0 everywhere; an unconditional generator hits
+            # Measured: 1.0 everywhere; an unconditional generator hits
             # a category at its frequency (0.1 for blue).
             assert hit > 0.9, (c, code, hit)
 
 
 def test_columns_keep_their_relation(fitted):
-    # size is +10 for red rows and -10 for the others; measured 0.955 /
-    # 0.034 (a model of independent columns gives the same share for both).
+    # size is +10 for red rows and -10 for the others; measured 0.904 /
+    # 0.045 (a model of independent columns gives the same share for both).
     out = fitted.sample(3000, random_state=0)
     red = out["color"] == "red"
     assert (out["size"][red] > 0).mean() > 0.8
@@ -170,7 +170,7 @@ def test_sampling_follows_real_not_log_frequencies():
     )
     gan = small(epochs=150).fit(X)
     share = (gan.sample(4000)["c"] == "a").mean()
-    # Measured 0.896; log-frequencies would give about 0.6 (log 900 : log 100).
+    # Measured 0.894; log-frequencies would give about 0.6 (log 900 : log 100).
     assert share == pytest.approx(0.9, abs=0.04)
 
 
@@ -316,3 +316,29 @@ def test_object_array_integer_columns_come_back_as_ints():
     X = np.array([[i % 7, "a" if i % 2 else "b"] for i in range(60)], dtype=object)
     out = small(epochs=1).fit(X).sample(20)
     assert all(type(v) is int for v in out[:, 0])
+
+
+def test_object_and_string_arrays_work_without_pandas():
+    import subprocess
+    import sys
+
+    script = """
+import sys
+sys.modules["pandas"] = None  # import pandas now fails
+import numpy as np
+from skgan import GANSampler
+X = np.array([[1.5, "a", None], [2, "b", 3], [3.25, None, "x"]] * 10, dtype=object)
+gan = GANSampler(epochs=1, device="cpu", random_state=0)
+out, y = gan.fit(X, np.array(["p", "q", "p"] * 10)).sample(
+    4, conditions={1: "b"}, return_y=True
+)
+assert out.dtype == object and (out[:, 1] == "b").all() and set(y) <= {"p", "q"}
+S = np.array([["u", "v"], ["w", "v"]] * 5)
+assert GANSampler(epochs=1, device="cpu").fit(S).sample(2).dtype == S.dtype
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
