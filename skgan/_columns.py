@@ -249,6 +249,11 @@ def _kind(column, position, name, frame, chosen, categorical_features) -> str:
         categorical = False
     elif getattr(dtype, "kind", "O") == "O" and not frame:
         # Object ndarrays: numbers (as check_dtype_object feeds) stay numbers.
+        if any(
+            isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
+            for v in np.asarray(column, dtype=object)
+        ):
+            raise ValueError(f"Complex data not supported: column {name!r}.")
         categorical = not _object_is_numeric(column)
     else:  # object and string columns of a DataFrame, string ndarrays
         categorical = True
@@ -347,11 +352,9 @@ def _fit_categorical(column, info: ColumnInfo):
     present = np.asarray(column, dtype=object)[~missing]
     if getattr(dtype, "name", "") == "category":
         observed = set(_key(v) for v in present)
-        info.categories = np.array(
-            [c for c in dtype.categories if _key(c) in observed], dtype=object
-        )
-        if len(info.categories) == 0:
-            info.categories = np.empty(0, dtype=object)
+        kept = [c for c in dtype.categories if _key(c) in observed]
+        info.categories = np.empty(len(kept), dtype=object)
+        info.categories[:] = kept
         return
     info.categories = _levels(present)
 

@@ -342,3 +342,9 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_complex_values_in_an_object_array_are_rejected():
+    X = np.array([[1.0, "a"], [2j, "b"]], dtype=object)
+    with pytest.raises(ValueError, match="Complex data not supported: column 0"):
+        small(epochs=1).fit(X)
