@@ -175,8 +175,7 @@ def _em(x, weight, n_eff, state, n_iter):
     """
     means, variances, weights, active = state
     for _ in range(n_iter):
-        resp = torch.softmax(_log_prob(x, means, variances, weights, active), dim=-1)
-        resp = resp * weight
+        resp = _softmax(_log_prob(x, means, variances, weights, active)) * weight
         counts = resp.sum(dim=0)  # (k, m)
         safe = counts.clamp_min(1e-12)
         means = torch.where(active, (resp * x).sum(dim=0) / safe, means)
@@ -188,6 +187,17 @@ def _em(x, weight, n_eff, state, n_iter):
         * weight[..., 0]
     ).sum(dim=0)
     return (means, variances, weights, active), log_lik
+
+
+def _softmax(scores: torch.Tensor) -> torch.Tensor:
+    """Softmax over the (short) last axis.
+
+    Written out because torch's CPU softmax over a last axis of about ten
+    entries took 54 % of a 20,000-row, 6-column fit (profiled: 20 ms a call
+    in float64, against about 7 ms for these five operations).
+    """
+    shifted = (scores - scores.amax(dim=-1, keepdim=True)).exp()
+    return shifted / shifted.sum(dim=-1, keepdim=True)
 
 
 def _merge_closest_pair(means, variances, weights, active):
