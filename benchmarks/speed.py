@@ -91,16 +91,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from skgan.datasets import ADULT_INTEGER_COLUMNS as ADULT_NUMERIC
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "adult.csv"
-ADULT_NUMERIC = (
-    "age",
-    "fnlwgt",
-    "education-num",
-    "capital-gain",
-    "capital-loss",
-    "hours-per-week",
-)
 BATCH_SIZE = 500
 PAC = 10
 LATENT_DIM = 128

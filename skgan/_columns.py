@@ -386,7 +386,7 @@ def _category_codes(column, info: ColumnInfo) -> np.ndarray:
         shown = [None if isinstance(b, tuple) else b for b in bad]
         raise ValueError(
             f"Column {info.name!r} has categories never seen in the first fit: "
-            f"{shown}. Known categories: {_preview(info)}."
+            f"{shown}. Known categories: {preview_levels(info)}."
         )
     return codes
 
@@ -399,8 +399,11 @@ def _restore_categorical(codes: np.ndarray, info: ColumnInfo) -> np.ndarray:
     return table[codes]
 
 
-def _preview(info: ColumnInfo, limit: int = 20) -> str:
-    shown = [str(v) for v in info.categories[:limit]]
+def preview_levels(info: ColumnInfo, limit: int = 20) -> str:
+    """The first ``limit`` categories of a column, for error messages."""
+    shown = [repr(v) for v in info.categories[:limit]]
+    if info.has_missing:
+        shown.append("None (missing)")
     more = len(info.categories) - limit
     return "[" + ", ".join(shown) + (f", ... ({more} more)" if more > 0 else "") + "]"
 

@@ -44,7 +44,7 @@ class ConditionSpace:
         sizes = torch.tensor(list(n_categories), dtype=torch.long, device=device)
         self.n_columns = len(sizes)
         self.width = int(sizes.sum())
-        self.n_categories = sizes
+        self.n_categories = sizes  # (c,)
         self.offsets = torch.cumsum(sizes, 0) - sizes  # (c,)
         self.counts = counts
         # Column of every position of the condition vector.
@@ -90,15 +90,10 @@ class ConditionSampler(ConditionSpace):
     """
 
     def __init__(self, codes: torch.Tensor, n_categories):
-        device = codes.device
-        codes = codes.long()
-        sizes = torch.tensor(list(n_categories), dtype=torch.long, device=device)
-        width = int(sizes.sum())
-        offsets = torch.cumsum(sizes, 0) - sizes
-        global_codes = codes + offsets  # (n, c): position in the cond vector
-        counts = torch.bincount(global_codes.flatten(), minlength=width)
+        counts = category_counts(codes, n_categories)
         super().__init__(n_categories, counts)
-        self.n_rows = codes.shape[0]
+        offsets, sizes = self.offsets, self.n_categories
+        global_codes = codes.long() + offsets  # (n, c): position in the cond vector
         # Rows sorted by category, per column: a real row of category g of
         # column j is rows_by_category[j][start[g] + u * count[g]].
         order = torch.argsort(global_codes, dim=0, stable=True)  # (n, c)
@@ -121,6 +116,20 @@ class ConditionSampler(ConditionSpace):
             within = (u * count).long().clamp_max(count - 1)
             real_rows = self._rows_by_category[column, self._start[position] + within]
         return Condition(cond, column, position, real_rows)
+
+
+def category_counts(codes: torch.Tensor, n_categories) -> torch.Tensor:
+    """Rows per category, over the condition vector's positions.
+
+    ``codes`` (n_rows, n_columns) holds each row's category code per
+    categorical column; columns are laid end to end as in the condition
+    vector.
+    """
+    sizes = torch.tensor(list(n_categories), dtype=torch.long, device=codes.device)
+    offsets = torch.cumsum(sizes, 0) - sizes
+    return torch.bincount(
+        (codes.long() + offsets).flatten(), minlength=int(sizes.sum())
+    )
 
 
 def _normalise(table: torch.Tensor) -> torch.Tensor:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._columns import describe_columns, describe_target
+from ._columns import describe_columns, describe_target, preview_levels
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,24 @@ class TableEncoder:
 
     def fit(self, X, y=None, *, device=None, random_state=None):
         """Learn the columns of validated ``X`` (and labels ``y``)."""
+        self._fit(X, y, device, random_state)
+        return self
+
+    def fit_transform(
+        self, X, y=None, *, device=None, random_state=None, mode_state=None
+    ):
+        """:meth:`fit`, then :meth:`transform` (``mode_state`` is its
+        ``random_state``), reading the columns of ``X`` once."""
+        values, cat_codes = self._fit(X, y, device, random_state)
+        return self._encode(values, cat_codes, mode_state)
+
+    def _fit(self, X, y, device, random_state):
+        """Fit; return the extracted blocks for :meth:`_encode`."""
         device = torch.device("cpu") if device is None else device
         rng = np.random.RandomState(random_state)
         self.columns_ = describe_columns(X, self.categorical_features)
         self.target_ = None if y is None else describe_target(y)
-        values, _ = self._extract(X, y)
+        values, cat_codes = self._extract(X, y)
         missing = np.isnan(values)
         self.has_missing_ = missing.any(axis=0)
         # The observed range of each column (0 for a column with no values).
@@ -150,7 +163,7 @@ class TableEncoder:
                 torch.as_tensor(filled, device=device), generator=generator
             )
         self._build_layout()
-        return self
+        return values, cat_codes
 
     def _extract(self, X, y):
         values, codes = self.columns_.extract(X)
@@ -241,7 +254,7 @@ class TableEncoder:
         if code is None:
             raise ValueError(
                 f"Unknown value {value!r} for column {column!r} in conditions. "
-                f"Valid values: {_preview_levels(infos[i])}."
+                f"Valid values: {preview_levels(infos[i])}."
             )
         return categorical.index(i), code
 
@@ -297,7 +310,9 @@ class TableEncoder:
             raise ValueError(
                 "The model was fit with y, so y is needed here (and vice versa)."
             )
-        values, cat_codes = self._extract(X, y)
+        return self._encode(*self._extract(X, y), random_state)
+
+    def _encode(self, values, cat_codes, random_state):
         new_missing = np.isnan(values).any(axis=0) & ~self.has_missing_
         if new_missing.any():
             names = [
@@ -409,14 +424,6 @@ def _same_label(name, column, frame, n_columns) -> bool:
             return False
     is_index = isinstance(column, int | np.integer) and not isinstance(column, bool)
     return is_index and -n_columns <= column < n_columns and name == column % n_columns
-
-
-def _preview_levels(info, limit=20) -> str:
-    shown = [repr(v) for v in info.categories[:limit]]
-    if info.has_missing:
-        shown.append("None (missing)")
-    more = len(info.categories) - limit
-    return "[" + ", ".join(shown) + (f", ... ({more} more)" if more > 0 else "") + "]"
 
 
 def _impute(values, missing, rng):

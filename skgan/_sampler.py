@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, StrOptions, _fit_context
-from ._conditioning import ConditionSampler, ConditionSpace
+from ._conditioning import ConditionSampler, ConditionSpace, category_counts
 from ._encoding import TableEncoder
 from ._networks import Discriminator, Generator
 from ._training import Conditioning, TrainingConfig, train_epoch
@@ -386,11 +386,16 @@ class GANSampler(BaseEstimator):
             flush_denormal(device),
             seeded_torch(train_seed, device),
         ):
-            encoder = (
-                self.encoder_ if warm else self._fit_encoder(X, y, device, train_seed)
-            )
             # Modes drawn from their posteriors (seeded), as in the paper.
-            encoded = encoder.transform(X, y, random_state=derive_seed(rng))
+            mode_seed = derive_seed(rng)
+            if warm:
+                encoder = self.encoder_
+                encoded = encoder.transform(X, y, random_state=mode_seed)
+            else:
+                encoder = self._make_encoder()
+                encoded = encoder.fit_transform(
+                    X, y, device=device, random_state=train_seed, mode_state=mode_seed
+                )
             table = encoder.to_device(*encoded, device)
             conditions = self._conditioning(encoder, table)
             config = self._training_config(n_rows=table.n_rows)
@@ -415,7 +420,9 @@ class GANSampler(BaseEstimator):
         if encoder.target_ is not None:
             labels = np.arange(len(encoder.target_.categories))
             self.classes_ = np.asarray(encoder.target_.restore_labels(labels))
-        self._category_counts = _category_counts(encoder, table)
+        self._category_counts = category_counts(
+            _category_codes(encoder, table), encoder.category_sizes_
+        ).cpu()
         self._fitted_architecture = architecture
         self.batch_size_ = config.batch_size
         self.history_ = (self.history_ if warm else []) + history
@@ -461,21 +468,21 @@ class GANSampler(BaseEstimator):
                 "to train a new model."
             )
 
-    def _fit_encoder(self, X, y, device, seed):
-        encoder = TableEncoder(
+    def _make_encoder(self):
+        return TableEncoder(
             categorical_features=self.categorical_features,
             max_modes=self.max_modes,
             clip=self.enforce_min_max_values,
             continuous=self.continuous_encoding,
         )
-        return encoder.fit(X, y, device=device, random_state=seed)
 
     def _conditioning(self, encoder, table):
         """The condition sampler of a conditional fit (None for a plain GAN)."""
         if not self._is_conditional(encoder):
             return None
-        spans = torch.tensor(encoder.category_spans_, device=table.device)
-        sampler = ConditionSampler(table.codes[:, spans], encoder.category_sizes_)
+        sampler = ConditionSampler(
+            _category_codes(encoder, table), encoder.category_sizes_
+        )
         positions = torch.as_tensor(encoder.condition_positions(), device=table.device)
         return Conditioning(sampler=sampler, positions=positions)
 
@@ -700,9 +707,7 @@ class GANSampler(BaseEstimator):
             generator = copy.deepcopy(generator).to(device)
         rng = make_generator(seed, device)
         with cpu_threads(self.n_jobs, device), torch.inference_mode():
-            scalars, codes = self._generate(
-                generator, n_samples, fixed, conditions, device, rng
-            )
+            scalars, codes = self._generate(generator, n_samples, fixed, device, rng)
         X_new, y_new = encoder.inverse_transform(scalars, codes)
         return (X_new, y_new) if return_y else X_new
 
@@ -743,7 +748,7 @@ class GANSampler(BaseEstimator):
         start = sum(sizes[:index])
         return self._category_counts[start : start + sizes[index]]
 
-    def _generate(self, generator, n_samples, fixed, conditions, device, rng):
+    def _generate(self, generator, n_samples, fixed, device, rng):
         """Generate compact rows; rows breaking ``fixed`` are drawn again.
 
         Rows needing the same codes form a group. For each group, the
@@ -800,9 +805,7 @@ class GANSampler(BaseEstimator):
                 tried += rows
                 if filled < len(targets) and tried > 100 * len(targets) + 10_000:
                     raise ValueError(
-                        self._rare_message(
-                            columns, group, filled, len(targets), tried, conditions
-                        )
+                        self._rare_message(columns, group, filled, len(targets), tried)
                     )
         return scalars, codes
 
@@ -818,7 +821,7 @@ class GANSampler(BaseEstimator):
         code = int(group[columns.index(column)])
         return int(space.offsets[column]) + code
 
-    def _rare_message(self, columns, group, filled, wanted, tried, conditions):
+    def _rare_message(self, columns, group, filled, wanted, tried):
         described = self.encoder_.describe_codes(columns, group)
         return (
             f"Could generate only {filled} of {wanted} rows with {described}: "
@@ -858,12 +861,7 @@ class GANSampler(BaseEstimator):
         return tags
 
 
-def _category_counts(encoder, table) -> torch.Tensor:
-    """Training rows per category, over the condition vector (a CPU tensor)."""
-    sizes = torch.tensor(encoder.category_sizes_, dtype=torch.long)
-    if not len(sizes):
-        return torch.zeros(0, dtype=torch.long)
+def _category_codes(encoder, table) -> torch.Tensor:
+    """The training rows' codes in every categorical column (on the device)."""
     spans = torch.tensor(encoder.category_spans_, device=table.device)
-    offsets = (torch.cumsum(sizes, 0) - sizes).to(table.device)
-    codes = table.codes[:, spans].long() + offsets
-    return torch.bincount(codes.flatten(), minlength=int(sizes.sum())).cpu()
+    return table.codes[:, spans]
