@@ -5,6 +5,19 @@ scikit-learn; keeping them here means one place to mend when they move.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+    StrOptions,
+)
 
-__all__ = ["Interval", "InvalidParameterError", "StrOptions", "_fit_context"]
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "InvalidParameterError",
+    "RealNotInt",
+    "StrOptions",
+    "_fit_context",
+]

@@ -10,11 +10,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._conditioning import ConditionSampler, ConditionSpace, category_counts
@@ -34,11 +33,10 @@ from ._utils import (
 )
 from ._validation import (
     check_betas,
-    check_frame,
     check_labels,
     check_layer_sizes,
     check_n_samples,
-    is_dataframe,
+    validate_table,
 )
 
 # Rows generated per forward pass in ``sample`` (CPU, other devices): the
@@ -366,7 +364,7 @@ class GANSampler(BaseEstimator):
         warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
         if not warm:
             self._forget_fit()
-        X = self._validate_X(X, reset=not warm)
+        X = validate_table(self, X, reset=not warm)
         y = check_labels(y, X.shape[0])
         architecture = self._architecture()
         betas = check_betas(self.betas)
@@ -429,27 +427,6 @@ class GANSampler(BaseEstimator):
         self.n_iter_ = len(self.history_)
         self._sampling_rng = np.random.RandomState(sampling_seed)
         return self
-
-    def _validate_X(self, X, reset):
-        """Validate ``X`` and keep its container (DataFrame or ndarray)."""
-        if is_dataframe(X):
-            X = check_frame(X)
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            return X
-        if not hasattr(X, "dtype") and not issparse(X):
-            # Lists: mixed numbers and strings must not all become strings.
-            probe = np.asarray(X)
-            if probe.dtype.kind in "US" and probe.ndim == 2:
-                X = np.array(X, dtype=object)
-        kind = getattr(getattr(X, "dtype", None), "kind", "f")
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=None,
-            ensure_all_finite="allow-nan" if kind in "fiub" else False,
-            ensure_min_samples=1,
-        )
 
     def _check_warm_start(self, architecture, y):
         if architecture != self._fitted_architecture:

@@ -9,6 +9,8 @@ import numpy as np
 
 from ._compat import InvalidParameterError
 
+_SPARSE_FORMATS = ["csr", "csc"]
+
 
 def is_dataframe(X) -> bool:
     pd = sys.modules.get("pandas")
@@ -123,7 +125,49 @@ def check_labels(y, n_rows):
             f"y has {len(values)} labels but X has {n_rows} rows; give one label "
             "per row."
         )
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        raise ValueError(
+            "Input y contains NaN or infinity; class labels must be finite "
+            "(drop those rows)."
+        )
     if values.dtype.kind == "O" and _missing_mask(values).any():
         raise ValueError("y contains missing labels (None or NaN); drop those rows.")
     check_classification_targets(values)
     return y if is_series else values
+
+
+def validate_table(estimator, X, *, reset, accept_sparse=False):
+    """Validate ``X`` for ``estimator`` and keep its container.
+
+    A DataFrame stays a DataFrame (checked by :func:`check_frame`; a frame
+    whose columns are all sparse is made dense first when ``accept_sparse``);
+    arrays and lists go through ``validate_data`` without a dtype conversion,
+    so string and object columns survive. Sets ``n_features_in_`` and
+    ``feature_names_in_`` when ``reset``, and checks them otherwise.
+    """
+    from scipy.sparse import issparse
+    from sklearn.utils.validation import validate_data
+
+    if is_dataframe(X):
+        if accept_sparse and X.shape[1] and all(
+            type(d).__name__ == "SparseDtype" for d in X.dtypes
+        ):
+            X = X.sparse.to_dense()
+        X = check_frame(X)
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        return X
+    if not hasattr(X, "dtype") and not issparse(X):
+        # Lists: mixed numbers and strings must not all become strings.
+        probe = np.asarray(X)
+        if probe.dtype.kind in "US" and probe.ndim == 2:
+            X = np.array(X, dtype=object)
+    kind = getattr(getattr(X, "dtype", None), "kind", "f")
+    return validate_data(
+        estimator,
+        X,
+        reset=reset,
+        dtype=None,
+        accept_sparse=_SPARSE_FORMATS if accept_sparse else False,
+        ensure_all_finite="allow-nan" if kind in "fiub" else False,
+        ensure_min_samples=1,
+    )

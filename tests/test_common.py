@@ -1,13 +1,14 @@
 """scikit-learn's estimator checks on cheap but real configurations."""
 
 import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
     check_param_validation,
     parametrize_with_checks,
 )
 
-from skgan import GANSampler
+from skgan import GANAugmentedClassifier, GANAugmentedRegressor, GANSampler
 
 ESTIMATORS = [
     # CTGAN-style defaults (WGAN-GP, PacGAN), tiny networks and few epochs.
@@ -64,3 +65,78 @@ def test_param_validation(estimator):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)
 def test_dataframe_column_names_consistency(estimator):
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+# ---------------------------------------------------------------- augmentation
+
+
+def _tiny_sampler(**params):
+    return GANSampler(
+        epochs=2,
+        latent_dim=8,
+        generator_dims=(16,),
+        discriminator_dims=(16,),
+        batch_size=50,
+        pac=5,
+        device="cpu",
+        **params,
+    )
+
+
+META_ESTIMATORS = [
+    GANAugmentedClassifier(
+        LogisticRegression(), sampler=_tiny_sampler(), n_synthetic=0.3, random_state=0
+    ),
+    # A 2-epoch GAN's rows are mostly noise; check_regressors_train asks for
+    # R^2 > 0.5 on the real rows, so only a few are added here.
+    GANAugmentedRegressor(
+        Ridge(), sampler=_tiny_sampler(), n_synthetic=0.1, random_state=0
+    ),
+    # The default estimators (HistGradientBoosting), a fixed count of rows.
+    GANAugmentedClassifier(sampler=_tiny_sampler(), n_synthetic=20, random_state=0),
+]
+
+
+@parametrize_with_checks(META_ESTIMATORS)
+def test_meta_estimators_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", META_ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_meta_estimators_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+imblearn_checks = pytest.importorskip("imblearn.utils.estimator_checks")
+from skgan import GANOverSampler  # noqa: E402
+
+OVERSAMPLERS = [
+    GANOverSampler(sampler=_tiny_sampler(), random_state=0),
+    GANOverSampler(
+        sampling_strategy="all",
+        sampler=_tiny_sampler(conditional=False, continuous_encoding="quantile"),
+        random_state=0,
+    ),
+]
+
+
+@parametrize_with_checks(OVERSAMPLERS)
+def test_oversampler_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
+@imblearn_checks.parametrize_with_checks(OVERSAMPLERS)
+def test_oversampler_imblearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", OVERSAMPLERS)
+def test_oversampler_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+    imblearn_checks.check_param_validation(type(estimator).__name__, estimator)
+    imblearn_checks.check_dataframe_column_names_consistency(
+        type(estimator).__name__, estimator
+    )
