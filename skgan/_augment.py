@@ -167,6 +167,32 @@ class _GANAugmented(MetaEstimatorMixin, BaseEstimator):
         X = self._validated(X)
         return self.estimator_.predict(X)
 
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of the fitted estimator on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test rows.
+
+        y : array-like of shape (n_samples,)
+            True targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the test rows, passed on to the estimator's ``score``.
+
+        Returns
+        -------
+        score : float
+            The estimator's score: mean accuracy for classifiers and R^2 for
+            regressors, unless the estimator defines another.
+        """
+        X = self._validated(X)
+        if sample_weight is None:
+            return self.estimator_.score(X, y)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         estimator = (
@@ -261,6 +287,9 @@ class GANAugmentedClassifier(ClassifierMixin, _GANAugmented):
     >>> clf.n_synthetic_, clf.predict(X[:3]).shape
     (100, (3,))
     """
+
+    # The estimator's own score, not ClassifierMixin's (which comes first).
+    score = _GANAugmented.score
 
     def _default_estimator(self):
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -399,6 +428,9 @@ class GANAugmentedRegressor(RegressorMixin, _GANAugmented):
     >>> reg.n_synthetic_, reg.predict(X[:3]).shape
     (200, (3,))
     """
+
+    # The estimator's own score, not RegressorMixin's (which comes first).
+    score = _GANAugmented.score
 
     def _default_estimator(self):
         from sklearn.ensemble import HistGradientBoostingRegressor
