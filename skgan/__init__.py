@@ -3,6 +3,7 @@
 from . import metrics
 from ._augment import GANAugmentedClassifier, GANAugmentedRegressor
 from ._sampler import GANSampler
+from .io import load, save
 
 __version__ = "0.1.0.dev0"
 
@@ -12,7 +13,9 @@ __all__ = [
     "GANOverSampler",
     "GANSampler",
     "__version__",
+    "load",
     "metrics",
+    "save",
 ]
 
 
