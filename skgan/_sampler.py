@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import time
 import warnings
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ from ._utils import (
     resolve_device,
     seed_source,
     seeded_torch,
+    stop_on_interrupt,
 )
 from ._validation import (
     check_betas,
@@ -38,6 +40,7 @@ from ._validation import (
     check_n_samples,
     validate_table,
 )
+from .io import save as _save
 
 # Rows generated per forward pass in ``sample`` (CPU, other devices): the
 # networks' working memory is bounded by one chunk, whatever ``n_samples`` is.
@@ -175,6 +178,16 @@ class GANSampler(BaseEstimator):
         training the same networks (optimizer state included) for ``epochs``
         more epochs instead of starting again.
 
+    checkpoint_path : str or path-like, default=None
+        When set, ``fit`` saves the model there with :func:`skgan.save`
+        every ``checkpoint_every`` epochs, and when training ends or is
+        interrupted (the file is replaced atomically). Resume with
+        ``skgan.load(path).set_params(warm_start=True).fit(X)``.
+
+    checkpoint_every : int, default=10
+        Epochs between two checkpoints (counted with ``n_iter_``, across
+        ``warm_start`` calls).
+
     Attributes
     ----------
     n_features_in_ : int
@@ -205,8 +218,10 @@ class GANSampler(BaseEstimator):
         The trained discriminator (critic), on the CPU.
 
     history_ : list of dict
-        One entry per completed epoch, with keys ``epoch``, ``d_loss``,
-        ``g_loss`` and ``seconds``.
+        One entry per epoch, with keys ``epoch``, ``d_loss``, ``g_loss`` and
+        ``seconds``. An epoch cut short by Ctrl-C also has
+        ``interrupted=True`` and ``steps`` (the steps it completed): ``fit``
+        then stops after the current step, keeps what was trained and warns.
 
     n_iter_ : int
         Number of epochs trained in total (across ``warm_start`` calls).
@@ -283,6 +298,8 @@ class GANSampler(BaseEstimator):
         ],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "checkpoint_path": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -311,6 +328,8 @@ class GANSampler(BaseEstimator):
         n_jobs=None,
         verbose=0,
         warm_start=False,
+        checkpoint_path=None,
+        checkpoint_every=10,
     ):
         self.categorical_features = categorical_features
         self.conditional = conditional
@@ -335,6 +354,8 @@ class GANSampler(BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
 
     # ------------------------------------------------------------------ fit
 
@@ -383,6 +404,7 @@ class GANSampler(BaseEstimator):
             cpu_threads(self.n_jobs, device),
             flush_denormal(device),
             seeded_torch(train_seed, device),
+            stop_on_interrupt() as stop,
         ):
             # Modes drawn from their posteriors (seeded), as in the paper.
             mode_seed = derive_seed(rng)
@@ -397,36 +419,89 @@ class GANSampler(BaseEstimator):
             table = encoder.to_device(*encoded, device)
             conditions = self._conditioning(encoder, table)
             config = self._training_config(n_rows=table.n_rows)
-            generator, discriminator = self._build_networks(encoder, device, warm)
-            g_optimizer, d_optimizer = self._build_optimizers(
-                generator, discriminator, betas, device, warm
+            networks = self._build_networks(encoder, device, warm)
+            optimizers = self._build_optimizers(*networks, betas, device, warm)
+            fixed = dict(
+                encoder=encoder,
+                networks=networks,
+                optimizers=optimizers,
+                device=device,
+                architecture=architecture,
+                batch_size=config.batch_size,
+                category_counts=category_counts(
+                    _category_codes(encoder, table), encoder.category_sizes_
+                ).cpu(),
+                sampling_seed=sampling_seed,
+                previous=self.history_ if warm else [],
             )
+            checkpoint = None
+            if self.checkpoint_path is not None:
+
+                def checkpoint(history):
+                    snapshot = copy.copy(self)
+                    snapshot.__dict__.update(
+                        self._fitted_attributes(**fixed, history=history, snapshot=True)
+                    )
+                    _save_atomically(snapshot, self.checkpoint_path)
+
             history = self._train(
-                generator,
-                discriminator,
-                g_optimizer,
-                d_optimizer,
+                *networks,
+                *optimizers,
                 table,
                 config,
                 conditions,
                 first_epoch=self.n_iter_ + 1 if warm else 1,
+                stop=stop,
+                checkpoint=checkpoint,
             )
+            if stop.is_set and not history and not warm:
+                raise KeyboardInterrupt  # Ctrl-C before any step: nothing to keep
+        self.__dict__.update(self._fitted_attributes(**fixed, history=history))
+        return self
 
-        self._store_fit(
-            encoder, generator, discriminator, g_optimizer, d_optimizer, device
-        )
+    def _fitted_attributes(
+        self,
+        *,
+        encoder,
+        networks,
+        optimizers,
+        device,
+        architecture,
+        batch_size,
+        category_counts,
+        sampling_seed,
+        previous,
+        history,
+        snapshot=False,
+    ) -> dict:
+        """The fitted attributes, on the CPU so that the model pickles anywhere.
+
+        With ``snapshot`` (a checkpoint during training), the networks are
+        copied; otherwise the trained networks themselves move to the CPU.
+        """
+        cpu = torch.device("cpu")
+        if snapshot:
+            networks = [copy.deepcopy(module) for module in networks]
+        generator, discriminator = (module.to(cpu).eval() for module in networks)
+        attributes = {
+            "encoder_": encoder,
+            "generator_": generator,
+            "discriminator_": discriminator,
+            "_optimizer_states": tuple(
+                optimizer_state_to(o.state_dict(), cpu) for o in optimizers
+            ),
+            "device_": device,
+            "_category_counts": category_counts,
+            "_fitted_architecture": architecture,
+            "batch_size_": batch_size,
+            "history_": previous + history,
+            "n_iter_": len(previous) + len(history),
+            "_sampling_rng": np.random.RandomState(sampling_seed),
+        }
         if encoder.target_ is not None:
             labels = np.arange(len(encoder.target_.categories))
-            self.classes_ = np.asarray(encoder.target_.restore_labels(labels))
-        self._category_counts = category_counts(
-            _category_codes(encoder, table), encoder.category_sizes_
-        ).cpu()
-        self._fitted_architecture = architecture
-        self.batch_size_ = config.batch_size
-        self.history_ = (self.history_ if warm else []) + history
-        self.n_iter_ = len(self.history_)
-        self._sampling_rng = np.random.RandomState(sampling_seed)
-        return self
+            attributes["classes_"] = np.asarray(encoder.target_.restore_labels(labels))
+        return attributes
 
     def _check_warm_start(self, architecture, y):
         if architecture != self._fitted_architecture:
@@ -543,14 +618,18 @@ class GANSampler(BaseEstimator):
         config,
         conditions,
         first_epoch,
+        stop=None,
+        checkpoint=None,
     ):
-        """Run the epochs; stop with a warning if the losses stop being finite."""
+        """Run the epochs; stop with a warning on divergence or Ctrl-C."""
         modules = (generator, discriminator)
         last_good = [copy.deepcopy(m.state_dict()) for m in modules]
         history = []
-        for epoch in range(first_epoch, first_epoch + self.epochs):
+        saved = 0  # epochs of this fit in the last checkpoint
+        last_epoch = first_epoch + self.epochs - 1
+        for epoch in range(first_epoch, last_epoch + 1):
             start = time.perf_counter()
-            d_loss, g_loss = train_epoch(
+            d_loss, g_loss, steps = train_epoch(
                 generator,
                 discriminator,
                 g_optimizer,
@@ -558,7 +637,11 @@ class GANSampler(BaseEstimator):
                 table,
                 config,
                 conditions,
+                stop=stop,
             )
+            if steps == 0:  # Ctrl-C between two epochs
+                self._warn_interrupted(epoch - 1, None, config)
+                break
             weights_finite = torch.stack(
                 [p.isfinite().all() for m in modules for p in m.parameters()]
             ).all()
@@ -591,33 +674,48 @@ class GANSampler(BaseEstimator):
             for module, state in zip(modules, last_good, strict=True):
                 for name, value in module.state_dict().items():
                     state[name].copy_(value)
-            history.append(
-                {
-                    "epoch": epoch,
-                    "d_loss": d_value,
-                    "g_loss": g_value,
-                    "seconds": seconds,
-                }
-            )
+            entry = {
+                "epoch": epoch,
+                "d_loss": d_value,
+                "g_loss": g_value,
+                "seconds": seconds,
+            }
+            interrupted = steps < config.steps_per_epoch
+            if interrupted:
+                entry.update(interrupted=True, steps=steps)
+            history.append(entry)
             if self.verbose:
                 print(
-                    f"[GANSampler] epoch {epoch}/{first_epoch + self.epochs - 1}  "
-                    f"d_loss={d_value:.4f}  g_loss={g_value:.4f}  ({seconds:.2f}s)",
+                    f"[GANSampler] epoch {epoch}/{last_epoch}  "
+                    f"d_loss={d_value:.4f}  g_loss={g_value:.4f}  ({seconds:.2f}s)"
+                    + ("  interrupted" if interrupted else ""),
                     flush=True,
                 )
+            if interrupted:
+                self._warn_interrupted(epoch, steps, config)
+                break
+            if checkpoint is not None and epoch % self.checkpoint_every == 0:
+                checkpoint(history)
+                saved = len(history)
+        if checkpoint is not None and len(history) > saved:
+            checkpoint(history)
         return history
 
-    def _store_fit(self, encoder, generator, discriminator, g_opt, d_opt, device):
-        """Keep CPU copies of everything, so the model pickles anywhere."""
-        cpu = torch.device("cpu")
-        self.encoder_ = encoder
-        self.generator_ = generator.to(cpu).eval()
-        self.discriminator_ = discriminator.to(cpu).eval()
-        self._optimizer_states = (
-            optimizer_state_to(g_opt.state_dict(), cpu),
-            optimizer_state_to(d_opt.state_dict(), cpu),
+    def _warn_interrupted(self, epoch, steps, config):
+        where = (
+            f"after epoch {epoch}"
+            if steps is None
+            else f"during epoch {epoch}, after {steps} of "
+            f"{config.steps_per_epoch} steps"
         )
-        self.device_ = device
+        warnings.warn(
+            f"Training was interrupted (Ctrl-C) {where}. The model keeps the "
+            "weights trained so far; the last entry of history_ says "
+            "'interrupted' when an epoch was cut short. Call fit again with "
+            "warm_start=True to continue training.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     # --------------------------------------------------------------- sample
 
@@ -842,3 +940,15 @@ def _category_codes(encoder, table) -> torch.Tensor:
     """The training rows' codes in every categorical column (on the device)."""
     spans = torch.tensor(encoder.category_spans_, device=table.device)
     return table.codes[:, spans]
+
+
+def _save_atomically(estimator, path):
+    """skgan.save to a temporary file beside ``path``, then rename it."""
+    path = os.fspath(path)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    try:
+        _save(estimator, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)

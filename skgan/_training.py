@@ -148,14 +148,23 @@ class Conditioning:
 
 
 def train_epoch(
-    generator, discriminator, g_optimizer, d_optimizer, table, config, conditions=None
+    generator,
+    discriminator,
+    g_optimizer,
+    d_optimizer,
+    table,
+    config,
+    conditions=None,
+    stop=None,
 ):
-    """One epoch; returns the mean (d_loss, g_loss) as device tensors.
+    """One epoch; returns the mean (d_loss, g_loss) as device tensors, and steps.
 
     ``table`` is an :class:`~skgan._encoding.EncodedTable`. Without
     ``conditions`` the critic sees rows in shuffled order; with them, each
     critic batch is drawn by training-by-sampling and comes with its
-    condition vectors.
+    condition vectors. When ``stop`` (a :class:`~skgan._utils.StopFlag`, a
+    host-side bool) is set, the epoch ends after the current step; the
+    number of steps done is returned with the losses.
     """
     generator.train()
     discriminator.train()
@@ -164,7 +173,8 @@ def train_epoch(
         batches = iter(epoch_indices(table.n_rows, config, device))
     d_total = torch.zeros((), device=device)
     g_total = torch.zeros((), device=device)
-    for _ in range(config.steps_per_epoch):
+    steps = 0
+    while steps < config.steps_per_epoch and not (stop is not None and stop.is_set):
         for _ in range(config.n_critic):
             if conditions is None:
                 real, cond = table.rows(next(batches)), None
@@ -177,5 +187,6 @@ def train_epoch(
         g_total += generator_step(
             generator, discriminator, g_optimizer, config, device, conditions
         )
-    steps = config.steps_per_epoch
-    return d_total / (steps * config.n_critic), g_total / steps
+        steps += 1
+    done = max(steps, 1)
+    return d_total / (done * config.n_critic), g_total / done, steps

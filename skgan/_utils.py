@@ -111,6 +111,42 @@ def seeded_torch(seed: int, device: torch.device):
             yield
 
 
+class StopFlag:
+    """Set by Ctrl-C during a fit: training stops after the current step."""
+
+    def __init__(self):
+        self.is_set = False
+
+
+@contextlib.contextmanager
+def stop_on_interrupt():
+    """Turn the first Ctrl-C (SIGINT) inside the block into a :class:`StopFlag`.
+
+    The handler sets the flag and puts the previous handler back, so a
+    second Ctrl-C interrupts at once, as usual. Signal handlers can only be
+    installed from the main thread; elsewhere the flag is never set and
+    Ctrl-C raises KeyboardInterrupt as it always does.
+    """
+    import signal
+    import threading
+
+    flag = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        flag.is_set = True
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _flush_denormal_is_on() -> bool:
     tiny = torch.tensor(1e-39, dtype=torch.float32)
     return bool((tiny * 1.0) == 0)

@@ -190,6 +190,8 @@ class _Writer:
             return {"__t": "tensor", "v": self.tensor(o)}
         if isinstance(o, torch.device):
             return {"__t": "device", "v": str(o)}
+        if isinstance(o, os.PathLike):
+            return {"__t": "path", "v": os.fspath(o)}
         if isinstance(o, np.ndarray):
             return self.array(o, where)
         if isinstance(o, np.dtype):
@@ -400,6 +402,10 @@ class _Reader:
             return _ModuleState(self.value(o["v"]))
         if tag == "device":
             return torch.device(o["v"])
+        if tag == "path":
+            import pathlib
+
+            return pathlib.Path(o["v"])
         if tag == "ndarray":
             return self.array(o)
         if tag == "np_scalar":
