@@ -149,8 +149,10 @@ def validate_table(estimator, X, *, reset, accept_sparse=False):
     from sklearn.utils.validation import validate_data
 
     if is_dataframe(X):
-        if accept_sparse and X.shape[1] and all(
-            type(d).__name__ == "SparseDtype" for d in X.dtypes
+        if (
+            accept_sparse
+            and X.shape[1]
+            and all(type(d).__name__ == "SparseDtype" for d in X.dtypes)
         ):
             X = X.sparse.to_dense()
         X = check_frame(X)
