@@ -1,10 +1,50 @@
-"""Command line: ``python -m skgan demo`` (more sub-commands to come)."""
+"""Command line: ``skgan`` or ``python -m skgan``.
+
+Sub-commands:
+
+* ``fit``: train a :class:`~skgan.GANSampler` on a CSV file and save it with
+  :func:`skgan.save`;
+* ``sample``: load a model file and write synthetic rows to a CSV file;
+* ``evaluate``: print :func:`skgan.metrics.quality_report` for a real and a
+  synthetic CSV file;
+* ``demo``: fit a GAN on the bundled Adult table and compare.
+
+User errors (a missing file, an unknown column, a bad value, a file that is
+not a model) end with exit status 2 and one line on stderr that starts with
+``skgan: error:``. Set the environment variable ``SKGAN_DEBUG=1`` to see
+tracebacks instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
+import warnings
+
+EXIT_USER_ERROR = 2
+EXIT_BUG = 1
+_STDOUT = "-"
+
+_EPILOG = """\
+exit status:
+  0  success
+  1  an unexpected error (a bug): set SKGAN_DEBUG=1 for the traceback
+  2  a usage error: bad arguments, a missing or unreadable file, an unknown
+     column or value, a file that is not a skgan model
+
+environment:
+  SKGAN_DEBUG=1  show full Python tracebacks instead of one-line errors
+"""
+
+
+class UserError(Exception):
+    """An error in what the user asked for: reported in one line, status 2."""
+
+
+# ---------------------------------------------------------------------- demo
 
 
 def _demo(args) -> int:
@@ -115,11 +155,526 @@ def _print_bar(done, total):
         print(bar, flush=True)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="skgan", description="Generative adversarial networks for tables."
+# ------------------------------------------------------------ shared helpers
+
+
+def _import_pandas(command):
+    try:
+        import pandas as pd
+    except ImportError:
+        raise UserError(
+            f"'skgan {command}' reads and writes CSV files with pandas, which is "
+            "not installed: pip install pandas"
+        ) from None
+    return pd
+
+
+_INTEGER_TEXT = r"\s*[+-]?\d+\s*"
+
+
+def _read_csv(pd, path):
+    """Read a CSV file into a DataFrame; user errors as :class:`UserError`.
+
+    pandas reads an integer column with empty fields as float64. Such a
+    column becomes the nullable ``Int64`` when every value present is
+    written as an integer in the file, so that a model fitted on it writes
+    integers back.
+    """
+    if not os.path.exists(path):
+        raise UserError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UserError(f"{path} is a directory, not a CSV file")
+    try:
+        frame = pd.read_csv(path)
+        floats = [
+            name
+            for name in frame.columns
+            if frame[name].dtype.kind == "f" and frame[name].isna().any()
+        ]
+        if floats:
+            text = pd.read_csv(path, usecols=floats, dtype=str)
+    except (ValueError, UnicodeDecodeError) as error:
+        # ParserError, EmptyDataError and decoding errors are ValueErrors.
+        raise UserError(
+            f"cannot read {path} as a CSV file: {_one_line(error)}"
+        ) from None
+    for name in floats:
+        present = text[name].dropna()
+        values = frame[name].dropna()
+        if (
+            len(present)
+            and present.str.fullmatch(_INTEGER_TEXT).all()
+            and values.abs().max() < 2**53
+        ):
+            frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def _column_names(text, columns, option, path):
+    """The comma-separated names of ``--option``; each must be a column."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise UserError(f"{option} needs at least one column name")
+    unknown = [name for name in names if name not in columns]
+    if unknown:
+        raise UserError(
+            f"{option} names {_names(unknown)}, not a column of {path}; its "
+            f"columns are {_names(columns)}"
+        )
+    return names
+
+
+def _names(values, limit=30):
+    shown = ", ".join(repr(str(v)) for v in list(values)[:limit])
+    more = len(values) - limit
+    return shown + (f", ... ({more} more)" if more > 0 else "")
+
+
+def _is_categorical_dtype(pd, dtype):
+    """The dtype rule of ``categorical_features="from_dtype"``."""
+    types = pd.api.types
+    return types.is_bool_dtype(dtype) or not (
+        types.is_numeric_dtype(dtype) or types.is_datetime64_any_dtype(dtype)
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+
+
+def _categorical_features(pd, frame, names):
+    """``names`` plus the columns that are categorical by their dtype."""
+    chosen = set(names)
+    return [
+        name
+        for name in frame.columns
+        if name in chosen or _is_categorical_dtype(pd, frame[name].dtype)
+    ]
+
+
+def _check_positive(value, option):
+    if value is not None and value < 1:
+        raise UserError(f"{option} must be a positive integer; got {value}")
+
+
+def _check_device(device):
+    """Refuse an unknown or unavailable device before reading any data."""
+    from skgan._utils import resolve_device
+
+    try:
+        resolve_device(device)
+    except ValueError as error:
+        raise UserError(f"--device {device}: {_one_line(error)}") from None
+
+
+def _one_line(error) -> str:
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return text or type(error).__name__
+
+
+# ----------------------------------------------------------------------- fit
+
+
+def _fit(args) -> int:
+    pd = _import_pandas("fit")
+    from skgan import GANSampler, save
+
+    _check_positive(args.epochs, "--epochs")
+    _check_positive(args.batch_size, "--batch-size")
+    _check_device(args.device)
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise UserError(f"cannot write {args.output}: no directory {folder}")
+    if os.path.isdir(args.output):
+        raise UserError(f"cannot write {args.output}: it is a directory")
+    frame = _read_csv(pd, args.data)
+    if len(frame) == 0:
+        raise UserError(f"{args.data} has a header but no rows")
+    X, y = frame, None
+    if args.target is not None:
+        if args.target not in frame.columns:
+            raise UserError(
+                f"--target names {args.target!r}, not a column of {args.data}; "
+                f"its columns are {_names(frame.columns)}"
+            )
+        X, y = frame.drop(columns=args.target), frame[args.target]
+        if X.shape[1] == 0:
+            raise UserError(
+                f"{args.data} has no column besides the --target {args.target!r}"
+            )
+        if y.isna().any():
+            raise UserError(
+                f"the --target column {args.target!r} is empty in "
+                f"{int(y.isna().sum())} rows; drop those rows or choose another "
+                "target"
+            )
+    categorical = "from_dtype"
+    if args.categorical is not None:
+        names = _column_names(
+            args.categorical, frame.columns, "--categorical", args.data
+        )
+        categorical = _categorical_features(
+            pd, X, [name for name in names if name != args.target]
+        )
+    gan = GANSampler(
+        categorical_features=categorical,
+        epochs=args.epochs,
+        device=args.device,
+        random_state=args.seed,
+        verbose=0 if args.quiet else 1,
+        **({} if args.batch_size is None else {"batch_size": args.batch_size}),
+    )
+    start = time.perf_counter()
+    # GANSampler prints its per-epoch lines on stdout: send them to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        gan.fit(X, y)
+    seconds = time.perf_counter() - start
+    _save_atomically(save, gan, args.output)
+    print(
+        f"Wrote the model to {args.output} (trained {gan.n_iter_} "
+        f"epoch{'s' if gan.n_iter_ != 1 else ''} in {seconds:.1f} s on "
+        f"{gan.device_})."
+    )
+    return 0
+
+
+def _save_atomically(save, model, path):
+    """Save to a temporary file beside ``path``, then rename it over ``path``.
+
+    An error or a Ctrl-C while writing leaves no truncated model file, and
+    an existing file at ``path`` unchanged.
+    """
+    temporary = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(temporary, "wb") as file:
+            save(model, file)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+# -------------------------------------------------------------------- sample
+
+
+def _sampler_of(model, path):
+    """The fitted GANSampler in a loaded model file."""
+    from skgan import GANSampler
+
+    if not isinstance(model, GANSampler):
+        sampler = getattr(model, "sampler_", None)  # a GANOverSampler
+        if not isinstance(sampler, GANSampler):
+            raise UserError(
+                f"{path} holds an unfitted {type(model).__name__}; train one "
+                "with 'skgan fit'"
+            )
+        model = sampler
+    if not hasattr(model, "encoder_"):
+        raise UserError(
+            f"{path} holds an unfitted GANSampler; train one with 'skgan fit'"
+        )
+    return model
+
+
+def _target_name(encoder):
+    target = encoder.target_
+    if target is None:
+        return None
+    return "y" if target.series_name is None else str(target.series_name)
+
+
+def _parse_conditions(encoder, items):
+    """``col=value`` texts to ``(conditions dict, y or None)``.
+
+    A value is matched against the text of the categories the model saw in
+    ``fit``; an empty value means the missing level of a column that had
+    missing values.
+    """
+    infos = encoder.columns_.infos
+    by_name = {str(info.name): info for info in infos}
+    target = _target_name(encoder)
+    categorical = [str(info.name) for info in infos if info.kind == "categorical"]
+    if target is not None:
+        categorical.append(target)
+    conditions, y = {}, None
+    for item in items or ():
+        column, equals, text = item.partition("=")
+        if not equals or not column:
+            raise UserError(f"--condition takes column=value; got {item!r}")
+        if column == target:
+            info = encoder.target_
+        elif column in by_name:
+            info = by_name[column]
+            if info.kind != "categorical":
+                raise UserError(
+                    f"--condition {item}: {column!r} is a continuous column; "
+                    "conditions fix categorical columns only, which are "
+                    f"{_names(categorical) or 'none'}"
+                )
+        else:
+            raise UserError(
+                f"--condition {item}: the model has no column {column!r}; its "
+                f"categorical columns are {_names(categorical) or 'none'}"
+            )
+        value = _category_from_text(info, text, item)
+        if column == target:
+            y = value
+        else:
+            conditions[info.name] = value
+    return conditions, y
+
+
+def _category_from_text(info, text, item):
+    for category in info.categories:
+        if str(category) == text:
+            return category
+    if text == "" and info.has_missing:
+        return None
+    valid = [str(c) for c in info.categories]
+    missing = " (or nothing after '=' for a missing value)" if info.has_missing else ""
+    raise UserError(
+        f"--condition {item}: {text!r} is not a value of column {str(info.name)!r}; "
+        f"valid values: {_names(valid)}{missing}"
+    )
+
+
+def _sample(args) -> int:
+    pd = _import_pandas("sample")
+    import numpy as np
+
+    from skgan import load
+
+    _check_positive(args.n_samples, "-n")
+    if not os.path.exists(args.model):
+        raise UserError(f"{args.model}: no such file")
+    if os.path.isdir(args.model):
+        raise UserError(f"{args.model} is a directory, not a model file")
+    model = _sampler_of(load(args.model), args.model)
+    encoder = model.encoder_
+    conditions, y = _parse_conditions(encoder, args.condition)
+    # Without --seed, every run draws new rows (not the file's saved stream).
+    random_state = args.seed if args.seed is not None else np.random.RandomState()
+    options = dict(conditions=conditions or None, random_state=random_state)
+    target = _target_name(encoder)
+    if target is None:
+        X = model.sample(args.n_samples, **options)
+    else:
+        X, labels = model.sample(args.n_samples, y=y, return_y=True, **options)
+    if not isinstance(X, pd.DataFrame):  # a model fitted on an array
+        X = pd.DataFrame(X, columns=[str(info.name) for info in encoder.columns_.infos])
+    if target is not None:
+        X[target] = labels.to_numpy() if hasattr(labels, "to_numpy") else labels
+    if args.output == _STDOUT:
+        X.to_csv(sys.stdout, index=False)
+        sys.stdout.flush()
+    else:
+        X.to_csv(args.output, index=False)
+        print(f"Wrote {len(X):,} rows to {args.output}.")
+    return 0
+
+
+# ------------------------------------------------------------------ evaluate
+
+
+def _evaluate(args) -> int:
+    pd = _import_pandas("evaluate")
+    from skgan.metrics import quality_report
+
+    real = _read_csv(pd, args.real)
+    synthetic = _read_csv(pd, args.synthetic)
+    holdout = None if args.holdout is None else _read_csv(pd, args.holdout)
+    for path, table in ((args.synthetic, synthetic), (args.holdout, holdout)):
+        if table is None:
+            continue
+        missing = [name for name in real.columns if name not in table.columns]
+        extra = [name for name in table.columns if name not in real.columns]
+        if missing or extra:
+            parts = [f"missing {_names(missing)}" if missing else ""]
+            parts.append(f"not in {args.real}: {_names(extra)}" if extra else "")
+            raise UserError(
+                f"{path} and {args.real} have different columns: "
+                + "; ".join(p for p in parts if p)
+            )
+    for path, table in ((args.real, real), (args.synthetic, synthetic)):
+        if len(table) < 2:
+            raise UserError(f"{path} needs at least 2 rows; it has {len(table)}")
+    if args.target is not None:
+        if args.target not in real.columns:
+            raise UserError(
+                f"--target names {args.target!r}, not a column of {args.real}; "
+                f"its columns are {_names(real.columns)}"
+            )
+        if holdout is None:
+            raise UserError(
+                "--target needs --holdout: machine-learning efficacy trains on "
+                "the real and on the synthetic rows and tests both models on "
+                "real rows that the GAN did not see"
+            )
+    categorical = None
+    if args.categorical is not None:
+        names = _column_names(
+            args.categorical, real.columns, "--categorical", args.real
+        )
+        categorical = _categorical_features(pd, real, names)
+    report = quality_report(
+        real,
+        synthetic[list(real.columns)],
+        target=args.target,
+        real_holdout=None if holdout is None else holdout[list(real.columns)],
+        categorical_features=categorical,
+        random_state=args.seed,
+    )
+    print(report)
+    return 0
+
+
+# ---------------------------------------------------------------------- main
+
+
+def _parser():
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="skgan",
+        description="Generative adversarial networks for tables: train a "
+        "synthesizer on a CSV file, sample synthetic rows, compare them with "
+        "the real ones.",
+        epilog=_EPILOG,
+        formatter_class=formatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fit = commands.add_parser(
+        "fit",
+        help="train a GANSampler on a CSV file and save it",
+        description="Train a GANSampler on a CSV file and save it with "
+        "skgan.save (a safe model file: loading it runs no code). Text columns "
+        "are categorical, numeric ones continuous; --categorical adds numeric "
+        "columns to the categorical ones. Progress goes to stderr, one line "
+        "per epoch.",
+        epilog="example:\n  skgan fit adult.csv -o adult.skgan --target income "
+        "--epochs 300\n\n" + _EPILOG,
+        formatter_class=formatter,
+    )
+    fit.add_argument("data", help="CSV file with a header row")
+    fit.add_argument(
+        "-o", "--output", required=True, help="model file to write (e.g. model.skgan)"
+    )
+    fit.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="class column: learn the table conditioned on it, so that "
+        "'skgan sample --condition COLUMN=VALUE' draws rows of a class",
+    )
+    fit.add_argument(
+        "--categorical",
+        metavar="A,B,...",
+        help="comma-separated columns to treat as categorical, in addition to "
+        "the text and true/false columns (which always are)",
+    )
+    fit.add_argument(
+        "--epochs", type=int, default=300, help="training epochs (default: 300)"
+    )
+    fit.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="rows per training step (default: 500, at most the number of rows)",
+    )
+    fit.add_argument(
+        "--device",
+        default="auto",
+        help="auto (a CUDA GPU when there is one), cpu, cuda, cuda:N or mps "
+        "(default: auto)",
+    )
+    fit.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed: the same seed, data and machine give the same model "
+        "on the CPU (default: none)",
+    )
+    fit.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines on stderr"
+    )
+    fit.set_defaults(handler=_fit)
+
+    sample = commands.add_parser(
+        "sample",
+        help="write synthetic rows from a model file to CSV",
+        description="Load a model written by 'skgan fit' (or skgan.save) and "
+        "write synthetic rows as CSV, with the columns of the training file. "
+        "For a model fitted with --target the target column is written last.",
+        epilog="examples:\n"
+        "  skgan sample adult.skgan -n 1000 -o synthetic.csv\n"
+        "  skgan sample adult.skgan -n 500 --condition sex=Female "
+        "--condition 'income=>50K' --seed 0\n\n" + _EPILOG,
+        formatter_class=formatter,
+    )
+    sample.add_argument("model", help="model file written by 'skgan fit'")
+    sample.add_argument(
+        "-n",
+        "--n-samples",
+        type=int,
+        required=True,
+        help="number of rows to generate",
+    )
+    sample.add_argument(
+        "-o",
+        "--output",
+        default=_STDOUT,
+        help="CSV file to write; '-' (the default) writes to stdout",
+    )
+    sample.add_argument(
+        "--condition",
+        action="append",
+        metavar="COLUMN=VALUE",
+        help="every row gets VALUE in the categorical COLUMN (or the --target "
+        "column of the fit); repeat for several columns. VALUE is written as "
+        "in the CSV file; nothing after '=' asks for a missing value",
+    )
+    sample.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed: the same seed gives the same rows (default: new "
+        "rows on every run)",
+    )
+    sample.set_defaults(handler=_sample)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="compare synthetic rows with real ones (skgan.metrics.quality_report)",
+        description="Print skgan.metrics.quality_report for two CSV files with "
+        "the same columns: column shapes, column pair trends and how well a "
+        "classifier tells real from synthetic rows; with --holdout, the "
+        "distance to the closest record; with --holdout and --target, "
+        "machine-learning efficacy.",
+        epilog="example:\n  skgan evaluate train.csv synthetic.csv "
+        "--holdout test.csv --target income\n\n" + _EPILOG,
+        formatter_class=formatter,
+    )
+    evaluate.add_argument("real", help="CSV file of the real rows the GAN learnt")
+    evaluate.add_argument("synthetic", help="CSV file of synthetic rows")
+    evaluate.add_argument(
+        "--holdout",
+        metavar="CSV",
+        help="real rows the GAN did not see (adds distance to closest record)",
+    )
+    evaluate.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="column to predict for machine-learning efficacy (needs --holdout)",
+    )
+    evaluate.add_argument(
+        "--categorical",
+        metavar="A,B,...",
+        help="comma-separated columns to treat as categorical, in addition to "
+        "the text and true/false columns",
+    )
+    evaluate.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of the classifiers (default: 0)",
+    )
+    evaluate.set_defaults(handler=_evaluate)
+
     demo = commands.add_parser(
         "demo", help="fit a GAN on a built-in table, compare, write samples to CSV"
     )
@@ -142,8 +697,61 @@ def main(argv=None) -> int:
         help="one line per epoch instead of a progress bar",
     )
     demo.set_defaults(handler=_demo)
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each, without the source line."""
+    stream = sys.stderr if file is None else file
+    print(f"skgan: warning: {_one_line(message)}", file=stream, flush=True)
+
+
+def main(argv=None) -> int:
+    """Run the ``skgan`` command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a user error, 1 for an unexpected error.
+    """
+    args = _parser().parse_args(argv)
+    debug = os.environ.get("SKGAN_DEBUG", "") not in ("", "0")
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.showwarning = _show_warning
+        try:
+            return args.handler(args)
+        except BrokenPipeError:
+            # The reader of stdout went away (``skgan sample m.skgan | head``).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            print("skgan: interrupted", file=sys.stderr)
+            return 130
+        except (UserError, ValueError, TypeError, OSError) as error:
+            # FileNotFoundError is an OSError.
+            if debug:
+                raise
+            print(f"skgan: error: {_one_line(error)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except Exception as error:
+            if debug:
+                raise
+            print(
+                f"skgan: error: unexpected {type(error).__name__}: "
+                f"{_one_line(error)} (a bug in skgan? set SKGAN_DEBUG=1 for the "
+                "traceback and report it)",
+                file=sys.stderr,
+            )
+            return EXIT_BUG
 
 
 if __name__ == "__main__":
