@@ -61,7 +61,14 @@ class OutputHead(nn.Module):
             "tanh_index", torch.tensor(tanh_columns, dtype=torch.long), persistent=False
         )
         self.n_groups = len(by_width)
+        # A width held by one span only (typically a wide categorical column)
+        # is a slice: gathering and scattering it through an index would cost
+        # far more, above all in the backward pass (an accumulating scatter).
+        self.slices = {}
         for g, columns in enumerate(by_width.values()):
+            if len(columns) == 1:
+                self.slices[g] = (columns[0][0], columns[0][-1] + 1)
+                continue
             self.register_buffer(
                 f"softmax_index_{g}",
                 torch.tensor(columns, dtype=torch.long),
@@ -76,13 +83,21 @@ class OutputHead(nn.Module):
         out = torch.empty_like(x)
         out[:, self.tanh_index] = torch.tanh(x[:, self.tanh_index])
         for g in range(self.n_groups):
-            index = getattr(self, f"softmax_index_{g}")  # (spans, width)
-            logits = x[:, index]  # (batch, spans, width)
+            if g in self.slices:
+                start, stop = self.slices[g]
+                logits = x[:, start:stop].unsqueeze(1)  # (batch, 1, width)
+            else:
+                index = getattr(self, f"softmax_index_{g}")  # (spans, width)
+                logits = x[:, index]  # (batch, spans, width)
             uniform = torch.rand(
                 logits.shape, device=x.device, dtype=x.dtype, generator=rng
             )
             gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
-            out[:, index] = torch.softmax((logits + gumbel) / self.tau, dim=-1)
+            soft = torch.softmax((logits + gumbel) / self.tau, dim=-1)
+            if g in self.slices:
+                out[:, start:stop] = soft.squeeze(1)
+            else:
+                out[:, index] = soft
         return out
 
 
