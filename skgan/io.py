@@ -91,7 +91,9 @@ def save(estimator, path):
         files only from sources you trust).
 
     path : str, path-like or writable binary file
-        Where to write (conventionally with the suffix ``.skgan``).
+        Where to write (conventionally with the suffix ``.skgan``). A path
+        is written atomically: to a temporary file beside it, renamed when
+        complete, so an existing file is never left half-overwritten.
 
     Examples
     --------
@@ -123,15 +125,25 @@ def save(estimator, path):
         "versions": _versions(),
         "estimator": writer.estimator(estimator),
     }
-    torch.save(
-        {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "metadata": json.dumps(metadata),
-            "tensors": writer.tensors,
-        },
-        path,
-    )
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "metadata": json.dumps(metadata),
+        "tensors": writer.tensors,
+    }
+    if not isinstance(path, str | os.PathLike):
+        torch.save(payload, path)  # a file object
+        return
+    # Write beside the target, then rename: an error or a Ctrl-C while
+    # writing leaves no truncated file, and an existing file unchanged.
+    path = os.fspath(path)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    try:
+        torch.save(payload, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def _versions() -> dict:

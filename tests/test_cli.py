@@ -183,11 +183,13 @@ def test_failed_save_keeps_the_previous_model(tmp_path, monkeypatch, capsys):
     model = tmp_path / "model.skgan"
     model.write_bytes(b"previous model")
 
-    def failing_save(estimator, file):
-        file.write(b"half a model")
+    def failing_save(payload, path):
+        with open(path, "wb") as file:
+            file.write(b"half a model")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(skgan, "save", failing_save)
+    # skgan.save writes through torch.save to a temporary file, then renames.
+    monkeypatch.setattr(skgan.io.torch, "save", failing_save)
     status = main(["fit", str(data), "-o", str(model), "--epochs", "1", "-q"])
     assert status == 2
     assert capsys.readouterr().err == "skgan: error: No space left on device\n"

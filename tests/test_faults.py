@@ -92,13 +92,13 @@ def test_ctrl_c_before_the_first_step_leaves_no_fit(X, monkeypatch):
 def test_checkpoints_are_saved_and_resume_exactly(X, tmp_path, monkeypatch):
     path = tmp_path / "run.skgan"
     saved = []
-    original = skgan._sampler._save_atomically
+    original = skgan._sampler._save
 
     def spy(snapshot, target):
         saved.append(snapshot.n_iter_)
         original(snapshot, target)
 
-    monkeypatch.setattr(skgan._sampler, "_save_atomically", spy)
+    monkeypatch.setattr(skgan._sampler, "_save", spy)
     gan = tiny(epochs=5, checkpoint_path=path, checkpoint_every=2).fit(X)
     assert saved == [2, 4, 5]
     assert sorted(os.listdir(tmp_path)) == ["run.skgan"]  # no temporary left
