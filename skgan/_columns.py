@@ -55,6 +55,9 @@ class ColumnInfo:
         return None if code < 0 else code
 
     def _codes_of(self, values: np.ndarray) -> np.ndarray:
+        fast = _string_codes(self.categories, values)
+        if fast is not None:
+            return fast
         if self._lookup is None:
             self._lookup = {_key(v): i for i, v in enumerate(self.categories)}
         lookup = self._lookup
@@ -359,8 +362,40 @@ def _fit_categorical(column, info: ColumnInfo):
     info.categories = _levels(present)
 
 
+def _all_strings(values: np.ndarray) -> bool:
+    """Whether an object array holds only ``str`` (checked in C by pandas)."""
+    import sys
+
+    pd = sys.modules.get("pandas")
+    if pd is None or values.dtype != object or len(values) == 0:
+        return False
+    return pd.api.types.infer_dtype(values, skipna=False) == "string"
+
+
+def _string_codes(categories, values: np.ndarray):
+    """Codes of string ``values`` among string ``categories`` (-1: unseen).
+
+    pandas' hash table does in C what the Python dict loop does, with the
+    same result for strings; None when either side is not all strings (or
+    pandas is not loaded), and the dict loop runs.
+    """
+    if not (_all_strings(values) and _all_strings(categories)):
+        return None
+    import pandas as pd
+
+    return pd.Index(categories, dtype=object).get_indexer(values).astype(np.int64)
+
+
 def _levels(present: np.ndarray) -> np.ndarray:
     """Distinct values, sorted when they are mutually comparable."""
+    if _all_strings(present):
+        import pandas as pd
+
+        # Distinct strings by hashing in C, then sorted like the loop below.
+        distinct = sorted(pd.unique(present))
+        levels = np.empty(len(distinct), dtype=object)
+        levels[:] = distinct
+        return levels
     seen = {}
     for value in present:
         seen.setdefault(_key(value), value)

@@ -234,3 +234,29 @@ def test_identifier_like_column_warns():
     frame = pd.DataFrame({"id": [f"u{i}" for i in range(200)], "v": np.arange(200.0)})
     with pytest.warns(UserWarning, match=r"Column 'id' has 200 distinct values in 200"):
         TableEncoder().fit(frame)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    levels=st.lists(st.text(max_size=3), min_size=1, max_size=8, unique=True),
+    picks=st.lists(st.integers(0, 9), min_size=1, max_size=40),
+)
+def test_string_fast_path_matches_the_dict_loop(levels, picks):
+    # Strings go through pandas' hash table; everything else through a
+    # Python dict. Both must give the same levels and codes (-1: unseen).
+    from skgan._columns import ColumnInfo, _levels, _string_codes
+
+    pool = np.array(levels + ["unseen-1", "unseen-2"], dtype=object)
+    values = pool[[p % len(pool) for p in picks]]
+    seen = values[np.isin(values, levels)]
+    if len(seen):
+        assert list(_levels(seen)) == sorted(set(seen))
+    info = ColumnInfo(name="c", kind="categorical", dtype=object)
+    info.categories = np.array(sorted(levels), dtype=object)
+    assert _string_codes(info.categories, values) is not None  # the fast path ran
+    fast = info._codes_of(values)
+    slow = np.fromiter(
+        ({c: i for i, c in enumerate(info.categories)}.get(v, -1) for v in values),
+        dtype=np.int64,
+    )
+    np.testing.assert_array_equal(fast, slow)
