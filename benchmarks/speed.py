@@ -3,87 +3,189 @@
 
 Run from the repository root::
 
-    python benchmarks/speed.py --threads 1            # skgan and ctgan
-    python benchmarks/speed.py --threads 2 --epochs 10
+    python benchmarks/speed.py                        # Adult numeric + full Adult
+    python benchmarks/speed.py --dataset synthetic --rows 10000,100000,1000000 \\
+        --columns 10,100 --max-steps 20               # the size sweep
     python benchmarks/speed.py --smoke --no-ctgan     # a few seconds, for CI
 
-Data: the six numeric columns of UCI Adult (age, fnlwgt, education-num,
-capital-gain, capital-loss, hours-per-week), 32,561 rows, read from ``--data``
-(default ``../shared/data/adult.csv`` next to the repository). With
-``--smoke`` a missing file is replaced by a synthetic table of the same shape
-(stated in the output) so that CI needs no data download.
+ctgan is measured only where it can be imported: run the script with the
+interpreter of the environment that has it (see ``benchmarks/README.md``).
 
-What is measured, for skgan and (optionally) ctgan, in the same process:
+Tables (``--dataset``, comma-separated; default ``adult-numeric,adult``):
 
-* seconds per epoch: the median over epochs 2..N (epoch 1 is warm-up and is
+* ``adult-numeric``: the six numeric columns of UCI Adult (age, fnlwgt,
+  education-num, capital-gain, capital-loss, hours-per-week) as float64,
+  32,561 rows, read from ``--data`` (default ``../shared/data/adult.csv``
+  next to the repository). No categorical column, so no condition vector.
+* ``adult``: the whole table as :func:`skgan.datasets._read_adult_frame`
+  reads it: 15 columns, the six integer ones (int64) and nine object columns
+  (the eight categorical features and ``income``, passed as a column of X,
+  not as y, to both libraries), NaN where the file has ``?``. skgan gets the
+  DataFrame as it is; ctgan gets ``discrete_columns=`` the object columns
+  and, for ctgan only, NaN in those columns replaced by the category
+  ``"?"`` (ctgan rejects NaN in discrete columns; as in
+  ``benchmarks/fidelity.py``).
+* ``synthetic``: generated tables, one per combination of ``--rows`` and
+  ``--columns`` (comma-separated lists; default 10000 and 10). A table of
+  ``c`` columns has ``c - c // 2`` continuous and ``c // 2`` categorical
+  columns. The column definitions are drawn first from
+  ``RandomState(seed)``, so a column count gives the same columns at every
+  row count; the rows are then drawn from ``RandomState(seed + 1)``.
+  Continuous column ``j`` (float64) is a Gaussian mixture of 2 or 3 modes
+  (equally likely): weights Dirichlet(2, ..., 2), means Normal(0, 5), standard
+  deviations Uniform(0.5, 1.5). Categorical column ``j`` (object dtype, str
+  values ``"c<j>_<level>"``) has 5 to 50 levels (uniform integer) with
+  probabilities Dirichlet(1, ..., 1), so some levels are rare (and a rare
+  level may be absent from a small table). No missing values.
+
+``--smoke`` replaces all of this by one synthetic table of 2,000 rows x 4
+columns, 1 epoch, 10,000 sampled rows: a few seconds, no data file.
+
+Every (library, table) measurement runs in a fresh Python process (this
+script, re-run with a hidden ``--child`` argument by the same interpreter),
+one after the other, so that each gets its own peak-memory figure and no
+library's state (thread pools, allocator, imported modules) carries over.
+In the child, for skgan and (optionally) ctgan:
+
+* encoder: fit + transform of the whole table, timed on its own (skgan's
+  ``TableEncoder().fit_transform`` with the mode draws of a fit, then
+  ``to_device``; ctgan's ``DataTransformer().fit`` then ``transform``).
+* training time: ``GANSampler(epochs=N, device="cpu", random_state=seed,
+  batch_size=500, pac=10).fit(X)`` and ``CTGAN(epochs=N, batch_size=500,
+  pac=10, cpu, default (256, 256) networks).fit(X, discrete_columns)``.
+  Seconds per epoch are the median over epochs 2..N (epoch 1 is warm-up and
   left out whenever N > 1). skgan reports each epoch's time in
   ``history_[i]["seconds"]``. ctgan reports none, so its epoch loop is timed
   from outside: the ``tqdm`` wrapper that ``ctgan.synthesizers.ctgan`` puts
   around ``range(epochs)`` is replaced for the duration of the fit by a
   pass-through generator that records ``time.perf_counter()`` as each epoch
-  starts and when the loop ends. Nothing of ctgan's code is changed or
-  copied; its preprocessing (``DataTransformer`` fit and transform, which
-  run before the loop) therefore falls outside every epoch. If that wrapper
-  cannot be found, the fallback is the difference method
-  ``(fit(epochs=N+1) - fit(epochs=1)) / N``; the output says which was used.
-* preprocessing: the encoder's fit + transform timed on its own (skgan's
-  ``TableEncoder``, ctgan's ``DataTransformer``), and the "fit overhead",
-  the fit's wall time minus the time of its epochs (validation,
-  preprocessing, network construction, bookkeeping).
-* sampling: rows per second of ``sample(100_000)`` (median of 3 calls).
-* skgan's achieved training GFLOP/s, next to this machine's float32
-  ``torch.matmul`` GFLOP/s at the GEMM shapes of the training step.
+  starts and when the loop ends. If that wrapper cannot be found, the
+  fallback is the difference method ``(fit(epochs=N+1) - fit(epochs=1)) /
+  N``; the output says which was used. Seconds per step are seconds per
+  epoch divided by the steps of that epoch (skgan runs ``ceil(rows / 500)``
+  steps per epoch, ctgan ``rows // 500``; one step is one critic and one
+  generator update in both).
+* ``--max-steps K`` caps the steps of every epoch at K, for tables too big
+  to train whole epochs, and the table then reports milliseconds per step
+  for both libraries instead of seconds per epoch. skgan: the benchmark
+  replaces ``GANSampler._training_config`` by a wrapper that returns
+  ``dataclasses.replace(config, steps_per_epoch=min(K, steps))``; the
+  encoder, the training table, the condition sampler and the networks are
+  the real ones. ctgan computes its steps per epoch from the length of the
+  encoded training matrix, so the benchmark gives its fit a subclass of
+  ``DataTransformer`` (swapped into ``ctgan.synthesizers.ctgan`` for the
+  duration of the fit, like ``tqdm``) whose ``transform`` encodes the whole
+  table and then returns a random ``K * 500``-row subset of the encoded
+  rows. The transformer is still fitted on, and transforms, every row (so
+  its time and the memory of the dense encoded matrix are the real ones)
+  and the networks have the real widths; what changes is that ctgan's
+  ``DataSampler`` draws the training rows of each condition from the subset
+  (one ``np.random.choice`` per row either way, so the cost of a step does
+  not depend on the number of rows). Nothing of ctgan's code is changed or
+  copied. Its fit-overhead figure (below) then covers a ``DataSampler`` of
+  the subset only.
+* fit overhead: the fit's wall time minus the time of its epochs
+  (validation, preprocessing, network construction, bookkeeping).
+* sampling: rows per second of ``sample(100_000)`` (median of 3 calls,
+  after a 1,000-row warm-up call).
+* peak memory: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the child
+  after the encoder, the fit and the sampling (MiB); the child's resident
+  memory once the table is loaded is printed with the details. It does not
+  include worker processes (ctgan's ``DataTransformer.transform`` runs a
+  joblib ``Parallel(n_jobs=-1)`` of worker processes).
+* skgan's executed GEMM FLOPs of one training step (below), counted after
+  the sampling on a warm-started one-step fit of the first 5,000 rows (so the
+  fitted encoder, hence the real encoded and condition widths).
+
+ctgan is skipped with a printed note where it would take too long. For a
+synthetic table, the time of ctgan's process is estimated from the largest
+smaller table with the same columns that ctgan already ran (a 10,000-row
+probe run is made first when there is none): data generation, encoder and
+the preprocessing inside the fit scaled with the rows, the epochs at the
+probe's seconds per step, sampling and start-up as they were. ctgan is
+skipped when the estimate exceeds ``--ctgan-budget`` seconds (default 600),
+or when its dense float64 encoded matrix (rows x the smaller run's encoded width x
+8 bytes, times 3 for the copies ``transform`` makes) would not fit in the
+machine's available memory. The Adult tables are always run.
 
 FLOP counting (skgan, default architecture). Only matrix products are
 counted (bias adds, batch norm, activations, dropout and Adam are
-elementwise and negligible). Write ``B`` for the batch (500 rows), ``P =
-B / pac`` for the packs per batch, ``d`` for the encoded width (6), ``L`` for
-the latent size (128) and ``h = 256`` for the layer widths. Forward FLOPs:
+elementwise and negligible). ``B`` is the batch (500 rows), ``P = B / pac``
+the packs per batch (50), ``L`` the latent size (128), ``d`` the encoded
+width, ``c`` the condition width (the sum of the categorical columns'
+levels, 0 without categorical columns) and ``e = min(c, 128)`` the width
+the condition has inside the networks: a condition wider than 128 first
+goes through a learned 128-wide linear embedding (``E = 1``, else ``E =
+0``), one for the generator and one for the critic. Layer shapes
+(``skgan/_networks.py``), as (rows, in, out) of one forward pass:
 
-* generator, per batch: ``G = 2 B (L h + (L + h) h + (L + 2 h) d)``
-  (residual blocks 128->256 and 384->256, then the 640->d output layer);
-* critic, per B rows: ``C = 2 P (pac d h + h h + h)``.
+* generator: block 1 ``(B, L + e, 256)``, block 2 ``(B, L + e + 256, 256)``,
+  output ``(B, L + e + 512, d)``; condition embedding ``(B, c, 128)``;
+* critic, on packs: layer 1 ``(P, pac (d + e), 256)``, layer 2 ``(P, 256,
+  256)``, output ``(P, 256, 1)``; condition embedding ``(B, c, 128)``.
 
-One training step (n_critic=1) is one critic step and one generator step:
+A GEMM of ``(m, k, n)`` costs ``2 m k n``. One training step (n_critic=1)
+runs each layer's forward GEMM the following number of times (backward
+GEMMs, of the same cost, included):
 
-* critic step: generator forward without gradients ``1 G``; critic on the
-  real and fake packs together (2B rows), forward + backward ``3 x 2 C``;
-  gradient penalty on B interpolated rows: forward ``1 C``, the
-  ``autograd.grad`` input gradient ``1 C`` and the double backward through
-  that gradient graph (weight gradients and gradient of the gradient)
-  ``2 C``, so ``4 C``;
-* generator step: generator forward + backward ``3 G``; critic forward and
-  input gradient only (its weights are frozen) ``2 C``.
+* generator block 1: ``3 + E`` (forward in the critic step, without
+  gradients, and in the generator step; the weight gradient; the input
+  gradient only when the input carries an embedded condition); block 2 and
+  output: ``4`` (one more: the input gradient);
+* critic layer 2: ``14``. Critic step, real and fake packs together (``2P``
+  packs, so twice the cost): forward, weight gradient, input gradient
+  (``6``). Gradient penalty on ``P`` interpolated packs: forward, the
+  ``autograd.grad`` input gradient, and in the backward pass the double
+  backward (weight gradient and gradient of the gradient) plus a backward of
+  the forward path (weight and input gradient; torch runs it, with the zero
+  gradients that LeakyReLU's second derivative gives) (``6``). Generator
+  step: forward and input gradient, the critic's weights frozen (``2``);
+* critic layer 1: ``12 + 2E`` (as layer 2, but the critic step's input
+  gradient exists only when the input carries an embedded condition);
+* critic output: ``11`` (``6 + 3 + 2``: it has no LeakyReLU after it, and
+  the gradient it starts from is a constant);
+* condition embeddings (``E = 1`` only): ``8`` (generator: two forwards, one
+  weight gradient; critic: three forwards, two weight gradients).
 
-Total: ``4 G + 12 C`` per step (forward + backward ~ 3x forward). As a check,
-the script also counts the FLOPs of the ``aten.mm``/``aten.addmm`` calls
-that torch actually executes in one step (a ``TorchDispatchMode`` over a
-one-step fit) and prints both.
+As a check, the script counts the FLOPs of the ``aten.mm``/``aten.addmm``
+calls that torch actually executes in one step (a ``TorchDispatchMode``
+around skgan's ``train_epoch``) and prints both. Achieved GFLOP/s is the
+analytic count over the measured seconds per step; next to it, this
+machine's float32 ``torch.matmul`` GFLOP/s at each layer's forward shape
+(critic layers at ``2P`` rows, the critic step's shape), measured by the
+parent process after all the children, and the GEMM-bound step time
+``sum(count x 2 m k n / rate)``.
 
 Threads: ``--threads N`` calls ``torch.set_num_threads(N)`` and limits the
-BLAS/OpenMP pools of numpy and scikit-learn to N with threadpoolctl. torch's
-OpenMP workers spin-wait, so on a 2-core machine that is busy with other work
-``--threads 2`` can make a step many times slower than ``--threads 1``: always
-state the setting with the figures. ctgan's ``DataTransformer.transform``
-additionally runs a joblib ``Parallel(n_jobs=-1)`` of worker processes, which
-no thread setting controls.
+BLAS/OpenMP pools of numpy and scikit-learn to N with threadpoolctl, in every
+child. torch's OpenMP workers spin-wait, so on a 2-core machine that is busy
+with other work ``--threads 2`` can make a step many times slower than
+``--threads 1``: always state the setting with the figures. ctgan's
+``DataTransformer.transform`` additionally runs a joblib
+``Parallel(n_jobs=-1)`` of worker processes, which no thread setting
+controls.
 
-ctgan (Business Source License) is only imported here, optionally; skgan
-never depends on it. Install it in a separate environment (see
-``benchmarks/README.md``) or pass ``--no-ctgan``.
+ctgan (Business Source License) is only imported here, optionally, in the
+child processes; skgan never depends on it. Install it in a separate
+environment (see ``benchmarks/README.md``) or pass ``--no-ctgan``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
+import dataclasses
 import datetime
+import importlib.util
 import inspect
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -98,42 +200,88 @@ DEFAULT_DATA = REPO.parent / "shared" / "data" / "adult.csv"
 BATCH_SIZE = 500
 PAC = 10
 LATENT_DIM = 128
-DIMS = (256, 256)
+DIMS = (256, 256)  # generator blocks and critic layers (both libraries' default)
+CONDITION_EMBEDDING = 128  # skgan/_networks.py: wider conditions are embedded
+DATASETS = ("adult-numeric", "adult", "synthetic")
+DATASET_KEYS = ("dataset", "rows", "columns")  # the rest of a spec: settings
+PROBE_ROWS = 10_000  # ctgan's time estimate for a synthetic table
+COUNT_ROWS = 5_000  # rows of the warm-started fit whose GEMMs are counted
 
 
 # ------------------------------------------------------------------ data
 
 
-def load_numeric(path: Path, smoke: bool, seed: int = 0):
-    """The numeric Adult columns as float64, and a description of the source."""
-    if not path.exists():
-        if not smoke:
-            sys.exit(f"error: data file {path} not found (pass --data PATH).")
-        # CI has no copy of Adult: a synthetic table of the same shape.
-        rng = np.random.RandomState(seed)
-        n = 2000
-        X = np.column_stack(
-            [
-                rng.randint(17, 91, n),
-                rng.lognormal(12, 0.5, n),
-                rng.randint(1, 17, n),
-                np.where(rng.rand(n) < 0.08, rng.lognormal(8, 1.2, n), 0.0),
-                np.where(rng.rand(n) < 0.05, rng.lognormal(7.5, 0.3, n), 0.0),
-                rng.randint(1, 100, n),
-            ]
-        ).astype(np.float64)
-        return X, f"SYNTHETIC stand-in ({path} not found), {n} rows x 6"
-    with open(path, newline="") as handle:
-        reader = csv.reader(handle, skipinitialspace=True)
-        header = next(reader)
-        columns = [header.index(name) for name in ADULT_NUMERIC]
-        X = np.array([[float(row[i]) for i in columns] for row in reader if row])
-    source = f"{path}, numeric columns, {X.shape[0]} rows x {X.shape[1]}"
-    if smoke and X.shape[0] > 2000:
-        rows = np.random.RandomState(seed).choice(X.shape[0], 2000, replace=False)
-        X = X[np.sort(rows)]
-        source += ", random 2000-row subsample (--smoke)"
-    return X, source
+def make_synthetic(n_rows: int, n_columns: int, seed: int = 0):
+    """The generated table of the module docstring, as a DataFrame."""
+    import pandas as pd
+
+    n_cat = n_columns // 2
+    n_cont = n_columns - n_cat
+    spec_rng = np.random.RandomState(seed)
+    continuous = []
+    for _ in range(n_cont):
+        k = spec_rng.randint(2, 4)
+        continuous.append(
+            (
+                spec_rng.dirichlet(np.full(k, 2.0)),
+                spec_rng.normal(0.0, 5.0, k),
+                spec_rng.uniform(0.5, 1.5, k),
+            )
+        )
+    categorical = []
+    for _ in range(n_cat):
+        levels = spec_rng.randint(5, 51)
+        categorical.append(spec_rng.dirichlet(np.ones(levels)))
+    rng = np.random.RandomState(seed + 1)
+    columns = {}
+    for j, (weights, means, stds) in enumerate(continuous):
+        mode = rng.choice(len(weights), n_rows, p=weights)
+        columns[f"x{j}"] = means[mode] + stds[mode] * rng.standard_normal(n_rows)
+    for j, probabilities in enumerate(categorical):
+        names = np.array(
+            [f"c{j}_{level}" for level in range(len(probabilities))], dtype=object
+        )
+        codes = rng.choice(len(probabilities), n_rows, p=probabilities)
+        # object dtype explicitly: pandas 3 would otherwise infer its str dtype
+        columns[f"c{j}"] = pd.Series(names[codes], dtype=object)
+    return pd.DataFrame(columns)
+
+
+def load_table(spec: dict):
+    """The table of a measurement spec, and a description of it."""
+    from skgan.datasets import _read_adult_frame
+
+    dataset = spec["dataset"]
+    if dataset == "synthetic":
+        X = make_synthetic(spec["rows"], spec["columns"], spec["seed"])
+        n_cat = spec["columns"] // 2
+        return X, (
+            f"synthetic, {X.shape[0]:,} rows x {X.shape[1]} "
+            f"({X.shape[1] - n_cat} continuous, {n_cat} categorical)"
+        )
+    path = Path(spec["data"])
+    frame = _read_adult_frame(path)
+    if dataset == "adult-numeric":
+        X = frame[list(ADULT_NUMERIC)].astype(np.float64)
+        return X, f"{path}, numeric columns, {X.shape[0]:,} rows x {X.shape[1]}"
+    n_object = sum(frame[c].dtype == object for c in frame.columns)
+    return frame, (
+        f"{path}, all columns, {frame.shape[0]:,} rows x {frame.shape[1]} "
+        f"({n_object} object columns, income included)"
+    )
+
+
+def table_label(spec: dict) -> str:
+    if spec["dataset"] != "synthetic":
+        return spec["dataset"]
+    rows = spec["rows"]
+    if rows >= 1_000_000 and rows % 1_000_000 == 0:
+        short = f"{rows // 1_000_000}M"
+    elif rows >= 1_000 and rows % 1_000 == 0:
+        short = f"{rows // 1_000}k"
+    else:
+        short = str(rows)
+    return f"synth {short}x{spec['columns']}"
 
 
 # --------------------------------------------------------------- threads
@@ -168,58 +316,62 @@ def load_average() -> str:
         return "n/a"
 
 
+def peak_mib() -> float:
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+def available_bytes():
+    """MemAvailable from /proc/meminfo (None where there is none)."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 # ----------------------------------------------------------------- FLOPs
 
 
-def skgan_step_flops(d: int, batch: int = BATCH_SIZE, pac: int = PAC) -> dict:
-    """Analytic GEMM FLOPs of one training step (see the module docstring)."""
-    h1, h2 = DIMS
-    L = LATENT_DIM
-    G = 2 * batch * (L * h1 + (L + h1) * h2 + (L + h1 + h2) * d)
-    packs = batch // pac
-    C = 2 * packs * (pac * d * DIMS[0] + DIMS[0] * DIMS[1] + DIMS[1])
-    return {"G": G, "C": C, "step": 4 * G + 12 * C}
+def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
+    """(layer, m, k, n, count) of one skgan training step (module docstring).
 
-
-def executed_step_flops(d: int, seed: int = 0):
-    """FLOPs of the mm/addmm calls torch runs in one skgan training step.
-
-    A fit on exactly one batch of rows with epochs=1 is one critic step and
-    one generator step; sampling and preprocessing run no matrix products.
+    ``m`` is the rows of one forward pass (packs for the critic); the step
+    costs ``sum(count * 2 * m * k * n)`` FLOPs.
     """
-    from torch.utils._python_dispatch import TorchDispatchMode
+    embedded = c > CONDITION_EMBEDDING
+    E = int(embedded)
+    e = min(c, CONDITION_EMBEDDING)
+    packs = batch // pac
+    gemms = []
+    width = LATENT_DIM + e
+    for i, h in enumerate(DIMS):
+        gemms.append((f"G block {i + 1}", batch, width, h, 3 + E if i == 0 else 4))
+        width += h
+    gemms.append(("G output", batch, width, d, 4))
+    if embedded:
+        gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 8))
+    width = pac * (d + e)
+    for i, h in enumerate(DIMS):
+        gemms.append(
+            (f"D layer {i + 1}", packs, width, h, 12 + 2 * E if i == 0 else 14)
+        )
+        width = h
+    gemms.append(("D output", packs, width, 1, 11))
+    return gemms
 
-    from skgan import GANSampler
 
-    aten = torch.ops.aten
+def gemm_flops(gemms) -> int:
+    return sum(count * 2 * m * k * n for _, m, k, n, count in gemms)
 
-    class CountGemm(TorchDispatchMode):
-        def __init__(self):
-            super().__init__()
-            self.flops = 0
 
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            out = func(*args, **(kwargs or {}))
-            packet = func.overloadpacket
-            if packet is aten.mm:
-                a, b = args[0], args[1]
-            elif packet is aten.addmm:
-                a, b = args[1], args[2]
-            else:
-                return out
-            self.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
-            return out
-
-    X = np.random.RandomState(seed).lognormal(size=(BATCH_SIZE, d))
-    gan = GANSampler(
-        epochs=1, device="cpu", random_state=seed, batch_size=BATCH_SIZE, pac=PAC
-    )
-    try:
-        with CountGemm() as counter:
-            gan.fit(X)
-    except Exception as exc:  # a torch without this private API: skip the check
-        return None, f"{type(exc).__name__}: {exc}"
-    return counter.flops, None
+def rate_shape(layer: str, m: int, k: int, n: int) -> tuple:
+    """The shape whose matmul rate stands for a layer (critic: 2P rows)."""
+    return (2 * m if layer.startswith("D ") else m, k, n)
 
 
 def matmul_gflops(m: int, k: int, n: int, min_seconds: float, repeats: int = 5):
@@ -247,7 +399,31 @@ def matmul_gflops(m: int, k: int, n: int, min_seconds: float, repeats: int = 5):
     return statistics.median(rates)
 
 
-# ------------------------------------------------------------- benchmarks
+@contextlib.contextmanager
+def count_gemm_flops(counter: dict):
+    """Add the FLOPs of every aten.mm/addmm run inside to counter["flops"]."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    aten = torch.ops.aten
+
+    class CountGemm(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            packet = func.overloadpacket
+            if packet is aten.mm:
+                a, b = args[0], args[1]
+            elif packet is aten.addmm:
+                a, b = args[1], args[2]
+            else:
+                return out
+            counter["flops"] += 2 * a.shape[0] * a.shape[1] * b.shape[1]
+            return out
+
+    with CountGemm():
+        yield
+
+
+# ------------------------------------------------------- child: measuring
 
 
 def median_epoch(seconds: list) -> float:
@@ -255,7 +431,9 @@ def median_epoch(seconds: list) -> float:
     return statistics.median(timed)
 
 
-def time_sampling(sample, n_rows: int, repeats: int) -> float:
+def time_sampling(sample, n_rows: int, repeats: int):
+    """Median rows/s of ``sample(n_rows)``, and the seconds spent in all."""
+    begin = time.perf_counter()
     sample(min(n_rows, 1000))  # warm-up
     rates = []
     for _ in range(repeats):
@@ -263,47 +441,94 @@ def time_sampling(sample, n_rows: int, repeats: int) -> float:
         out = sample(n_rows)
         rates.append(n_rows / (time.perf_counter() - start))
         assert len(out) == n_rows
-    return statistics.median(rates)
+    return statistics.median(rates), time.perf_counter() - begin
 
 
-def bench_skgan(X, epochs, n_sample, sample_repeats, seed):
+def measure_skgan(X, spec: dict) -> dict:
+    import skgan
+    import skgan._sampler as sampler_module
     from skgan import GANSampler
+    from skgan._encoding import TableEncoder  # private: timing only
 
-    result = {}
-    try:
-        from skgan._encoding import TableEncoder  # private: timing only
+    seed, cap = spec["seed"], spec["max_steps"]
+    result = {"library": "skgan", "version": skgan.__version__}
 
-        start = time.perf_counter()
-        encoder = TableEncoder().fit(X)
-        encoder.to_device(*encoder.transform(X), torch.device("cpu"))
-        result["encoder"] = time.perf_counter() - start
-    except ImportError:
-        result["encoder"] = None
+    start = time.perf_counter()
+    encoder = TableEncoder()
+    encoded = encoder.fit_transform(X, random_state=seed, mode_state=seed)
+    encoder.to_device(*encoded, torch.device("cpu"))
+    result["encoder"] = time.perf_counter() - start
+    del encoder, encoded
+
+    # Benchmark only: cap the steps of each epoch (the module docstring).
+    limit = {"steps": cap or None}
+    full_steps = []
+    original = GANSampler._training_config
+
+    def capped(self, n_rows):
+        config = original(self, n_rows)
+        full_steps.append(config.steps_per_epoch)
+        if limit["steps"] is None:
+            return config
+        steps = min(limit["steps"], config.steps_per_epoch)
+        return dataclasses.replace(config, steps_per_epoch=steps)
+
+    GANSampler._training_config = capped
     gan = GANSampler(
-        epochs=epochs, device="cpu", random_state=seed, batch_size=BATCH_SIZE, pac=PAC
+        epochs=spec["epochs"],
+        device="cpu",
+        random_state=seed,
+        batch_size=BATCH_SIZE,
+        pac=PAC,
     )
     start = time.perf_counter()
     gan.fit(X)
     total = time.perf_counter() - start
     seconds = [entry["seconds"] for entry in gan.history_]
+    steps = min(cap, full_steps[0]) if cap else full_steps[0]
+    encoder = gan.encoder_
+    conditional = bool(gan.conditional) and len(encoder.category_spans_) > 0
+    rows_per_s, sample_seconds = time_sampling(
+        gan.sample, spec["n_sample"], spec["sample_repeats"]
+    )
     result.update(
         epochs=seconds,
         epoch=median_epoch(seconds),
+        steps=steps,
+        full_steps=full_steps[0],
+        step=median_epoch(seconds) / steps,
         fit=total,
         overhead=total - sum(seconds),
-        steps=-(-X.shape[0] // gan.batch_size_),
-        width=gan.encoder_.layout_.width,
-        rows_per_s=time_sampling(gan.sample, n_sample, sample_repeats),
+        width=encoder.layout_.width,
+        cond=int(sum(encoder.category_sizes_)) if conditional else 0,
+        rows_per_s=rows_per_s,
+        sample_seconds=sample_seconds,
+        peak_mib=peak_mib(),
     )
-    return result
 
+    # Executed GEMM FLOPs of one step, with the fitted encoder (real widths).
+    counter = {"flops": 0}
+    real_train_epoch = sampler_module.train_epoch
 
-def ctgan_available():
+    def counted_epoch(*args, **kwargs):
+        with count_gemm_flops(counter):
+            return real_train_epoch(*args, **kwargs)
+
+    limit["steps"] = 1
+    sampler_module.train_epoch = counted_epoch
+    gan.set_params(warm_start=True, epochs=1)
     try:
-        import ctgan  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gan.fit(X.iloc[:COUNT_ROWS] if len(X) > COUNT_ROWS else X)
+        result["executed_flops"] = counter["flops"]
+    except Exception as exc:  # a torch without this private API: skip the check
+        result["executed_flops"] = None
+        result["count_error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        sampler_module.train_epoch = real_train_epoch
+        GANSampler._training_config = original
+    return result
 
 
 def make_ctgan(epochs):
@@ -318,24 +543,42 @@ def make_ctgan(epochs):
     return CTGAN(**kwargs)
 
 
-def bench_ctgan(X, epochs, n_sample, sample_repeats, seed):
+def measure_ctgan(X, spec: dict) -> dict:
     import ctgan
     import ctgan.synthesizers.ctgan as ctgan_module
     from ctgan.data_transformer import DataTransformer
 
+    seed, cap, epochs = spec["seed"], spec["max_steps"], spec["epochs"]
+    discrete = [c for c in X.columns if X[c].dtype == object]
     torch.manual_seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - ctgan samples from the global RNG
-    result = {"version": ctgan.__version__}
+    result = {"library": "ctgan", "version": ctgan.__version__}
 
     start = time.perf_counter()
     transformer = DataTransformer()
-    transformer.fit(X, ())
+    transformer.fit(X, discrete)
     transformer.transform(X)
     result["encoder"] = time.perf_counter() - start
     result["width"] = transformer.output_dimensions
+    del transformer
+
+    full_steps = max(len(X) // BATCH_SIZE, 1)
+    steps = min(cap, full_steps) if cap else full_steps
+    subset = steps * BATCH_SIZE if steps < full_steps else None
+
+    class StepCappedTransformer(DataTransformer):
+        """Encodes every row, trains on K * batch of them (module docstring)."""
+
+        def transform(self, raw_data):
+            data = super().transform(raw_data)
+            if subset is None or len(data) <= subset:
+                return data
+            rows = np.random.RandomState(seed).choice(len(data), subset, replace=False)
+            return data[np.sort(rows)]
 
     stamps = []
-    original = getattr(ctgan_module, "tqdm", None)
+    original_tqdm = getattr(ctgan_module, "tqdm", None)
+    original_transformer = ctgan_module.DataTransformer
 
     def timed_epochs(iterable, *args, **kwargs):
         for item in iterable:
@@ -343,16 +586,27 @@ def bench_ctgan(X, epochs, n_sample, sample_repeats, seed):
             yield item
         stamps.append(time.perf_counter())
 
-    model = make_ctgan(epochs)
-    if original is not None:
-        ctgan_module.tqdm = timed_epochs
+    @contextlib.contextmanager
+    def patched(timestamps):
+        if timestamps:
+            ctgan_module.tqdm = timed_epochs
+        if subset is not None:
+            ctgan_module.DataTransformer = StepCappedTransformer
         try:
-            start = time.perf_counter()
-            model.fit(X, ())
-            total = time.perf_counter() - start
+            yield
         finally:
-            ctgan_module.tqdm = original
-    if original is not None and len(stamps) == epochs + 1:
+            ctgan_module.DataTransformer = original_transformer
+            if timestamps:
+                ctgan_module.tqdm = original_tqdm
+
+    model = make_ctgan(epochs)
+    total = None
+    if original_tqdm is not None:
+        with patched(True):
+            start = time.perf_counter()
+            model.fit(X, discrete)
+            total = time.perf_counter() - start
+    if total is not None and len(stamps) == epochs + 1:
         seconds = list(np.diff(stamps))
         result.update(
             method="per-epoch timestamps around ctgan's epoch loop",
@@ -364,13 +618,14 @@ def bench_ctgan(X, epochs, n_sample, sample_repeats, seed):
     else:
         # Difference method: (fit(N+1 epochs) - fit(1 epoch)) / N.
         n = max(epochs, 1)
-        start = time.perf_counter()
-        make_ctgan(1).fit(X, ())
-        one = time.perf_counter() - start
-        model = make_ctgan(n + 1)
-        start = time.perf_counter()
-        model.fit(X, ())
-        total = time.perf_counter() - start
+        with patched(False):
+            start = time.perf_counter()
+            make_ctgan(1).fit(X, discrete)
+            one = time.perf_counter() - start
+            model = make_ctgan(n + 1)
+            start = time.perf_counter()
+            model.fit(X, discrete)
+            total = time.perf_counter() - start
         per_epoch = (total - one) / n
         result.update(
             method="(fit(N+1 epochs) - fit(1 epoch)) / N",
@@ -379,9 +634,137 @@ def bench_ctgan(X, epochs, n_sample, sample_repeats, seed):
             fit=total,
             overhead=one - per_epoch,
         )
-    result["steps"] = max(X.shape[0] // BATCH_SIZE, 1)
-    result["rows_per_s"] = time_sampling(model.sample, n_sample, sample_repeats)
+    try:
+        result["cond"] = int(model._data_sampler.dim_cond_vec())  # private
+    except AttributeError:
+        result["cond"] = None
+    rows_per_s, sample_seconds = time_sampling(
+        model.sample, spec["n_sample"], spec["sample_repeats"]
+    )
+    result.update(
+        steps=steps,
+        full_steps=full_steps,
+        step=result["epoch"] / steps,
+        rows_per_s=rows_per_s,
+        sample_seconds=sample_seconds,
+        peak_mib=peak_mib(),
+    )
     return result
+
+
+def fill_discrete_nan(X):
+    """For ctgan only, in place: NaN in object columns becomes the category "?".
+
+    ctgan rejects NaN in discrete columns. Column by column, so that no second
+    copy of the table stays in memory (it would count in the peak RSS).
+    """
+    for column in X.columns:
+        if X[column].dtype == object and X[column].isna().any():
+            X[column] = X[column].fillna("?")
+
+
+def to_json(value):
+    """numpy scalars (ctgan's widths, for one) as Python numbers."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def child_main(spec: dict) -> int:
+    begin = time.perf_counter()
+    with limit_threads(spec["threads"]):
+        start = time.perf_counter()
+        X, _ = load_table(spec)
+        n_object = int(sum(X[c].dtype == object for c in X.columns))
+        if spec["library"] == "ctgan":
+            fill_discrete_nan(X)
+        data_seconds = time.perf_counter() - start
+        rss_data = peak_mib()
+        # torch.optim imports torch._dynamo on first use (about 2 s once per
+        # process): pay it here so that no fit is charged for it.
+        start = time.perf_counter()
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+        warm_up = time.perf_counter() - start
+        if spec["library"] == "ctgan":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = measure_ctgan(X, spec)
+        else:
+            result = measure_skgan(X, spec)
+    result.update(
+        rows=int(X.shape[0]),
+        continuous=int(X.shape[1] - n_object),
+        categorical=n_object,
+        data_seconds=data_seconds,
+        rss_data_mib=rss_data,
+        warm_up=warm_up,
+        wall=time.perf_counter() - begin,
+        threads=torch.get_num_threads(),
+    )
+    with open(spec["out"], "w") as handle:
+        json.dump(result, handle, default=to_json)
+    return 0
+
+
+# ------------------------------------------------------- parent: running
+
+
+def run_child(spec: dict, note: str = "") -> dict:
+    """Run one measurement in a fresh process of this interpreter."""
+    label = f"{spec['library']} on {table_label(spec)}{note}"
+    print(f"  running  {label} ...", end="", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = dict(spec, out=str(Path(tmp) / "result.json"))
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                json.dumps(spec),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - start
+        if proc.returncode == 0 and Path(spec["out"]).exists():
+            with open(spec["out"]) as handle:
+                result = json.load(handle)
+            result["process_seconds"] = wall  # interpreter start to exit
+            print(f" {wall:.1f} s", flush=True)
+            return result
+    tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-8:]
+    reason = f"exit status {proc.returncode}"
+    if proc.returncode < 0:
+        reason += " (killed by a signal; out of memory?)"
+    print(f" FAILED after {wall:.1f} s: {reason}", flush=True)
+    for line in tail:
+        print(f"           {line}")
+    return {"library": spec["library"], "error": reason, "stderr_tail": tail}
+
+
+def ctgan_estimate(reference: dict, spec: dict) -> float:
+    """Seconds of a ctgan child on spec's table, from a smaller table's run."""
+    scale = spec["rows"] / reference["rows"]
+    full = max(spec["rows"] // BATCH_SIZE, 1)
+    steps = min(spec["max_steps"], full) if spec["max_steps"] else full
+    result = reference["result"]
+    trained = sum(result["epochs"])
+    preprocessing = result["fit"] - trained
+    fixed = result["process_seconds"] - (
+        result["data_seconds"]
+        + result["encoder"]
+        + result["fit"]
+        + result["sample_seconds"]
+    )
+    return (
+        max(fixed, 0.0)
+        + scale * (result["data_seconds"] + result["encoder"] + preprocessing)
+        + spec["epochs"] * steps * result["step"]
+        + result["sample_seconds"]
+    )
+
+
+def ok(result):
+    return result is not None and "error" not in result
 
 
 # ----------------------------------------------------------------- output
@@ -398,12 +781,23 @@ def fmt(value, digits=3):
 
 
 def print_table(rows, headers):
+    """Left-aligned first column; a header may have two lines ("a\\nb")."""
+    head = [h.split("\n") for h in headers]
+    depth = max(len(h) for h in head)
+    head = [[""] * (depth - len(h)) + h for h in head]
     widths = [
-        max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))
+        max([len(str(r[i])) for r in rows] + [len(x) for x in head[i]])
+        for i in range(len(headers))
     ]
     line = "  ".join("-" * w for w in widths)
     print(line)
-    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for level in range(depth):
+        print(
+            "  ".join(
+                h[level].ljust(w) if i == 0 else h[level].rjust(w)
+                for i, (h, w) in enumerate(zip(head, widths, strict=True))
+            ).rstrip()
+        )
     print(line)
     for row in rows:
         print(
@@ -421,10 +815,47 @@ def ratio(a, b):
     return f"{a / b:.3g}"
 
 
-def main(argv=None):
+def get(result, key, scale=1.0):
+    if not ok(result) or result.get(key) is None:
+        return None
+    return result[key] if scale == 1.0 else result[key] * scale
+
+
+def parse_list(text: str, name: str) -> list:
+    try:
+        values = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        sys.exit(f"error: {name} takes comma-separated integers, got {text!r}.")
+    if not values or min(values) < 1:
+        sys.exit(f"error: {name} needs positive integers, got {text!r}.")
+    return values
+
+
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--dataset",
+        default="adult-numeric,adult",
+        help="comma-separated tables: adult-numeric, adult, synthetic "
+        "(default adult-numeric,adult)",
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument(
+        "--rows", help="synthetic: comma-separated row counts (default 10000)"
+    )
+    parser.add_argument(
+        "--columns",
+        help="synthetic: comma-separated column counts, half continuous and "
+        "half categorical (default 10)",
+    )
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        default=0,
+        help="cap the training steps of each epoch (0: whole epochs); the "
+        "table then reports ms per step",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -432,173 +863,432 @@ def main(argv=None):
         help="torch.set_num_threads and BLAS/OpenMP limits (default 1; 0 keeps "
         "torch's default)",
     )
-    parser.add_argument("--smoke", action="store_true", help="2,000 rows, 1 epoch")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="one synthetic 2,000 x 4 table, 1 epoch: seconds, no data file",
+    )
     parser.add_argument("--no-ctgan", action="store_true")
+    parser.add_argument(
+        "--ctgan-budget",
+        type=float,
+        default=600.0,
+        help="skip ctgan on a synthetic table whose estimated time exceeds "
+        "this many seconds (default 600)",
+    )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        return args, None
 
-    epochs = 1 if args.smoke else args.epochs
-    n_sample = 10_000 if args.smoke else 100_000
-    sample_repeats = 1 if args.smoke else 3
-    matmul_seconds = 0.05 if args.smoke else 1.0
+    if args.smoke:
+        datasets, rows_list, columns_list, epochs = ["synthetic"], [2000], [4], 1
+    else:
+        datasets = [d.strip() for d in args.dataset.split(",") if d.strip()]
+        unknown = sorted(set(datasets) - set(DATASETS))
+        if unknown or not datasets:
+            parser.error(f"--dataset takes {', '.join(DATASETS)}; got {unknown}")
+        if (args.rows or args.columns) and "synthetic" not in datasets:
+            parser.error("--rows and --columns size the --dataset synthetic tables")
+        rows_list = sorted(set(parse_list(args.rows or "10000", "--rows")))
+        columns_list = sorted(set(parse_list(args.columns or "10", "--columns")))
+        epochs = args.epochs
     if epochs < 1:
         parser.error("--epochs must be >= 1")
+    if args.max_steps < 0:
+        parser.error("--max-steps must be >= 0")
+    if ("adult" in datasets or "adult-numeric" in datasets) and not args.data.exists():
+        sys.exit(f"error: data file {args.data} not found (pass --data PATH).")
 
-    X, source = load_numeric(args.data, args.smoke, args.seed)
-    with limit_threads(args.threads):
-        threads = torch.get_num_threads()
-        print("skgan speed benchmark")
-        print(f"  date       {datetime.date.today().isoformat()}")
-        print(
-            f"  machine    {platform.machine()}, {os.cpu_count()} logical CPUs, "
-            f"{platform.processor() or platform.platform()}"
-        )
-        print(f"  python     {platform.python_version()}, torch {torch.__version__}")
-        print(
-            f"  threads    torch.set_num_threads({threads})"
-            f"{'' if args.threads else ' (torch default)'}, "
-            f"interop {torch.get_num_interop_threads()}, "
-            f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
-        )
-        print(f"  data       {source}")
-        print(
-            f"  settings   epochs={epochs}, batch_size={BATCH_SIZE}, pac={PAC}, "
-            f"sample {n_sample:,} rows x{sample_repeats}, device=cpu"
-        )
-        # torch.optim imports torch._dynamo on first use (about 2 s once per
-        # process): pay it here so neither library's fit is charged for it.
-        start = time.perf_counter()
-        torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-        print(
-            f"  warm-up    first torch.optim.Adam() in this process: "
-            f"{time.perf_counter() - start:.2f} s (excluded from the figures)"
-        )
-        print(f"  load avg   {load_average()} (start)")
-
-        sk = bench_skgan(X, epochs, n_sample, sample_repeats, args.seed)
-        ct, ct_note = None, None
-        if args.no_ctgan:
-            ct_note = "ctgan skipped (--no-ctgan)"
-        elif not ctgan_available():
-            ct_note = (
-                "ctgan skipped: not installed in this environment "
-                "(see benchmarks/README.md)"
-            )
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ct = bench_ctgan(X, epochs, n_sample, sample_repeats, args.seed)
-
-        d = X.shape[1]
-        flops = skgan_step_flops(d)
-        executed, executed_error = executed_step_flops(d, args.seed)
-        h1, h2 = DIMS
-        packs2 = 2 * BATCH_SIZE // PAC
-        # (m, k, n, weight): each forward GEMM of the step and how many
-        # forward-equivalents of it one step runs (4 G + 12 C = 4 G + 6 C(2B)).
-        shapes = [
-            (BATCH_SIZE, LATENT_DIM, h1, 4),
-            (BATCH_SIZE, LATENT_DIM + h1, h2, 4),
-            (BATCH_SIZE, LATENT_DIM + h1 + h2, d, 4),
-            (BATCH_SIZE, h1, h2, 0),  # reference shape only
-            (packs2, PAC * d, DIMS[0], 6),
-            (packs2, DIMS[0], DIMS[1], 6),
-            (packs2, DIMS[1], 1, 6),
+    base = dict(
+        data=str(args.data),
+        seed=args.seed,
+        epochs=epochs,
+        max_steps=args.max_steps,
+        n_sample=10_000 if args.smoke else 100_000,
+        sample_repeats=1 if args.smoke else 3,
+        threads=args.threads,
+    )
+    tables = [
+        dict(base, dataset=d, rows=None, columns=None)
+        for d in datasets
+        if d != "synthetic"
+    ]
+    if "synthetic" in datasets:
+        # Columns first, rows ascending: ctgan's estimates use the smaller runs.
+        tables += [
+            dict(base, dataset="synthetic", rows=r, columns=c)
+            for c in columns_list
+            for r in rows_list
         ]
-        matmul = {s: matmul_gflops(*s[:3], min_seconds=matmul_seconds) for s in shapes}
-        print(f"  load avg   {load_average()} (end)")
+    return args, tables
 
-    print()
-    if ct is not None:
+
+def print_header(args, settings, threads, ctgan_note):
+    print("skgan speed benchmark")
+    print(f"  date       {datetime.date.today().isoformat()}")
+    print(
+        f"  machine    {platform.machine()}, {os.cpu_count()} logical CPUs, "
+        f"{platform.processor() or platform.platform()}"
+    )
+    print(f"  python     {platform.python_version()}, torch {torch.__version__}")
+    print(
+        f"  threads    torch.set_num_threads({threads})"
+        f"{'' if args.threads else ' (torch default)'} in each process, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    )
+    print(
+        f"  settings   epochs={settings['epochs']}, batch_size={BATCH_SIZE}, "
+        f"pac={PAC}, max_steps={args.max_steps or 'none'}, sample "
+        f"{settings['n_sample']:,} rows x{settings['sample_repeats']}, "
+        f"device=cpu, seed={args.seed}" + (", --smoke" if args.smoke else "")
+    )
+    print(f"  ctgan      {ctgan_note or f'budget {args.ctgan_budget:g} s per table'}")
+    print(f"  load avg   {load_average()} (start)")
+
+
+def ctgan_skip_note(record, ctgan_runs, budget):
+    """Why ctgan should not run on a synthetic table (None: run it).
+
+    Estimates its time from the largest smaller table with the same columns
+    that ctgan ran, after a probe run on PROBE_ROWS rows where there is none.
+    """
+    spec, label = record["spec"], record["label"]
+    runs = ctgan_runs.setdefault(spec["columns"], [])
+    previous = [(rows, res) for rows, res in runs if rows < spec["rows"] and ok(res)]
+    if not previous and spec["rows"] > PROBE_ROWS:
+        probe = run_child(
+            dict(spec, rows=PROBE_ROWS, library="ctgan"), " (probe for an estimate)"
+        )
+        record["ctgan_probe"] = probe
+        runs.append((PROBE_ROWS, probe))
+        if ok(probe):
+            previous = [(PROBE_ROWS, probe)]
+    if not previous:
+        return None
+    rows, reference = max(previous, key=lambda pair: pair[0])
+    estimate = ctgan_estimate({"rows": rows, "result": reference}, spec)
+    record["ctgan_estimate"] = estimate
+    if estimate > budget:
+        return (
+            f"ctgan skipped on {label}: estimated {estimate:,.0f} s from its "
+            f"{rows:,}-row run, over --ctgan-budget {budget:g} s"
+        )
+    dense = 3 * 8 * spec["rows"] * reference["width"]
+    free = available_bytes()
+    if free is not None and dense > free:
+        return (
+            f"ctgan skipped on {label}: its dense encoded matrix (x3 copies) "
+            f"needs about {dense / 2**30:,.1f} GiB, {free / 2**30:,.1f} GiB "
+            "available"
+        )
+    return None
+
+
+def run_tables(tables, ctgan_note, budget) -> list:
+    """One record per table: skgan's and ctgan's child results, notes."""
+    records = []
+    ctgan_runs = {}  # columns -> [(rows, result)] of ctgan's synthetic runs
+    for spec in tables:
+        record = {"spec": spec, "label": table_label(spec), "ctgan": None}
+        records.append(record)
+        record["skgan"] = run_child(dict(spec, library="skgan"))
+        if ctgan_note:
+            record["ctgan_note"] = ctgan_note
+            continue
+        if spec["dataset"] == "synthetic":
+            note = ctgan_skip_note(record, ctgan_runs, budget)
+            if note:
+                record["ctgan_note"] = note
+                print(f"  {note}", flush=True)
+                continue
+        ct = record["ctgan"] = run_child(dict(spec, library="ctgan"))
+        if spec["dataset"] == "synthetic":
+            ctgan_runs[spec["columns"]].append((spec["rows"], ct))
+        if not ok(ct):
+            record["ctgan_note"] = f"ctgan failed on {record['label']}: {ct['error']}"
+    return records
+
+
+def measure_rates(records, min_seconds) -> dict:
+    """skgan's step GEMMs per table, and matmul GFLOP/s at their shapes."""
+    rates = {}
+    for record in records:
+        sk = record["skgan"]
+        if not ok(sk):
+            continue
+        gemms = record["gemms"] = step_gemms(sk["width"], sk["cond"])
+        for layer, m, k, n, _ in gemms:
+            shape = rate_shape(layer, m, k, n)
+            if shape not in rates:
+                rates[shape] = matmul_gflops(*shape, min_seconds=min_seconds)
+        analytic = gemm_flops(gemms)
+        bound = sum(
+            count * 2 * m * k * n / (rates[rate_shape(layer, m, k, n)] * 1e9)
+            for layer, m, k, n, count in gemms
+        )
+        record["flops"] = {
+            "analytic": analytic,
+            "executed": sk.get("executed_flops"),
+            "achieved_gflops": analytic / sk["step"] / 1e9,
+            "bound_seconds": bound,
+        }
+    return rates
+
+
+def steps_cell(result) -> str:
+    if not ok(result):
+        return "n/a"
+    if result["steps"] < result["full_steps"]:
+        return f"{result['steps']:,} of {result['full_steps']:,}"
+    return f"{result['steps']:,}"
+
+
+def print_shapes(records):
+    print("Tables")
+    rows = []
+    for record in records:
+        sk, ct = record["skgan"], record["ctgan"]
+        known = sk if ok(sk) else ct if ok(ct) else None
+        rows.append(
+            (
+                record["label"],
+                fmt(known["rows"]) if known else "n/a",
+                f"{known['continuous']}+{known['categorical']}" if known else "n/a",
+                fmt(get(sk, "width")),
+                fmt(get(ct, "width")),
+                fmt(get(sk, "cond")),
+                fmt(get(ct, "cond")),
+                steps_cell(sk),
+                steps_cell(ct),
+            )
+        )
+    print_table(
+        rows,
+        (
+            "table",
+            "rows",
+            "columns\ncont+cat",
+            "encoded width\nskgan",
+            "ctgan",
+            "condition width\nskgan",
+            "ctgan",
+            "steps timed / epoch\nskgan",
+            "ctgan",
+        ),
+    )
+
+
+def print_speed(records, settings, per_step):
+    unit = "ms / step" if per_step else "s / epoch"
+    if settings["epochs"] > 1:
+        epoch_note = "median of epochs 2..N"
+    else:
+        epoch_note = "single epoch, no warm-up epoch left out"
+    print(f"Speed and memory, skgan next to ctgan ({unit}: {epoch_note})")
+
+    def train_time(result):
+        return get(result, "step", 1e3) if per_step else get(result, "epoch")
+
+    rows = []
+    for record in records:
+        sk, ct = record["skgan"], record["ctgan"]
+        cells = [record["label"]]
+        for a, b in (
+            (get(sk, "encoder"), get(ct, "encoder")),
+            (train_time(sk), train_time(ct)),
+            (get(sk, "rows_per_s"), get(ct, "rows_per_s")),
+            (get(sk, "peak_mib"), get(ct, "peak_mib")),
+        ):
+            cells += [fmt(a), fmt(b), ratio(a, b)]
+        rows.append(cells)
+    print_table(
+        rows,
+        (
+            "table",
+            "encoder fit+transform s\nskgan",
+            "ctgan",
+            "sk/ct",
+            f"training {unit}\nskgan",
+            "ctgan",
+            "sk/ct",
+            f"sample {settings['n_sample']:,} rows/s\nskgan",
+            "ctgan",
+            "sk/ct",
+            "peak RSS MiB\nskgan",
+            "ctgan",
+            "sk/ct",
+        ),
+    )
+    print(
+        "sk/ct: below 1 means skgan is faster (times) or smaller (memory); "
+        "above 1 means faster for rows/s."
+    )
+    for note in sorted({r["ctgan_note"] for r in records if r.get("ctgan_note")}):
+        print(note)
+    ran = [r["ctgan"] for r in records if ok(r["ctgan"])]
+    if ran:
         print(
-            f"ctgan {ct['version']}: epoch time by {ct['method']}; "
-            "CTGAN(batch_size=500, pac=10, cpu, default (256, 256) networks), "
-            "no discrete columns"
+            f"ctgan {', '.join(sorted({r['version'] for r in ran}))}: epoch time "
+            f"by {'; '.join(sorted({r['method'] for r in ran}))}; "
+            "CTGAN(batch_size=500, pac=10, cpu, default (256, 256) networks)"
+        )
+    if any(r["steps"] < r["full_steps"] for r in ran):
+        print(
+            "ctgan with --max-steps: transformer fitted on and applied to every "
+            "row, the epoch loop given a random (max-steps x 500)-row subset of "
+            "the encoded rows (see the script's docstring)."
+        )
+
+
+def print_flops(records, threads):
+    print(
+        "skgan training FLOPs per step (GEMMs only; analytic formula of the "
+        "docstring, and the mm/addmm torch executed in one step)"
+    )
+    rows = []
+    for record in records:
+        sk, flops = record["skgan"], record.get("flops")
+        if flops is None:
+            rows.append((record["label"], *["n/a"] * 7))
+            continue
+        analytic, executed = flops["analytic"], flops["executed"]
+        bound = flops["bound_seconds"]
+        rows.append(
+            (
+                record["label"],
+                f"{analytic / 1e6:,.1f}",
+                f"{executed / 1e6:,.1f}" if executed else "n/a",
+                f"{sk['step'] * 1e3:.2f}",
+                f"{flops['achieved_gflops']:.2f}",
+                f"{bound * 1e3:.2f}",
+                f"{analytic / bound / 1e9:.2f}",
+                f"{sk['step'] / bound:.1f}",
+            )
+        )
+    print_table(
+        rows,
+        (
+            "table",
+            "MFLOP / step\nanalytic",
+            "executed",
+            "measured\nms / step",
+            "achieved\nGFLOP/s",
+            "GEMM-bound\nms / step",
+            "GFLOP/s",
+            "measured\n/ bound",
+        ),
+    )
+    for record in records:
+        if ok(record["skgan"]) and record["skgan"].get("count_error"):
+            print(
+                f"{record['label']}: executed count unavailable "
+                f"({record['skgan']['count_error']})"
+            )
+    print(
+        f"GEMM-bound: each GEMM at this machine's float32 torch.matmul rate for "
+        f"its shape, {threads} thread(s); critic layers at "
+        f"{2 * BATCH_SIZE // PAC} packs (the critic step's shape)."
+    )
+
+
+def print_details(records, rates):
+    print("Details")
+    for record in records:
+        print(f"  {record['label']}:")
+        for name in ("skgan", "ctgan"):
+            result = record[name]
+            if result is None:
+                continue
+            if not ok(result):
+                print(f"    {name}  failed: {result['error']}")
+                continue
+            print(
+                f"    {name}  epochs (s): "
+                + ", ".join(f"{s:.3f}" for s in result["epochs"])
+                + f"; {result['step'] * 1e3:.2f} ms / step; fit {result['fit']:.2f}"
+                f" s, overhead {result['overhead']:.2f} s; RSS with the table "
+                f"loaded {result['rss_data_mib']:,.0f} MiB; process "
+                f"{result['process_seconds']:.1f} s"
+            )
+        probe = record.get("ctgan_probe")
+        if ok(probe):
+            print(
+                f"    ctgan probe on {PROBE_ROWS:,} rows: {probe['step'] * 1e3:.2f}"
+                f" ms / step, encoder {probe['encoder']:.2f} s, process "
+                f"{probe['process_seconds']:.1f} s"
+            )
+        if record.get("ctgan_estimate") is not None:
+            print(f"    ctgan's process estimated at {record['ctgan_estimate']:,.0f} s")
+        for layer, m, k, n, count in record.get("gemms", []):
+            shape = rate_shape(layer, m, k, n)
+            print(
+                f"    {layer:<16} {m:>4} x {k:<6} @ {k:>6} x {n:<5} x{count:<3} "
+                f"matmul at {shape[0]} rows {rates[shape]:8.2f} GFLOP/s"
+            )
+
+
+def write_json(path, records, rates, settings, threads):
+    keys = ("label", "spec", "skgan", "ctgan", "ctgan_note", "ctgan_probe")
+    keys += ("ctgan_estimate", "gemms", "flops")
+    payload = {
+        "date": datetime.date.today().isoformat(),
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "threads": threads,
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        },
+        "settings": settings,
+        "tables": [{key: record.get(key) for key in keys} for record in records],
+        "matmul_gflops": [
+            {"m": m, "k": k, "n": n, "gflops": rate}
+            for (m, k, n), rate in rates.items()
+        ],
+    }
+    path.write_text(json.dumps(payload, indent=2, default=to_json) + "\n")
+    print(f"\nresults written to {path}")
+
+
+def main(argv=None):
+    args, tables = parse_args(argv)
+    if args.child:
+        return child_main(json.loads(args.child))
+    settings = {k: v for k, v in tables[0].items() if k not in DATASET_KEYS}
+    settings["smoke"] = args.smoke
+    settings["unit"] = "ms / step" if args.max_steps else "s / epoch"
+    if args.no_ctgan:
+        ctgan_note = "ctgan skipped (--no-ctgan)"
+    elif importlib.util.find_spec("ctgan") is None:
+        ctgan_note = (
+            "ctgan skipped: not installed in this environment "
+            "(see benchmarks/README.md)"
         )
     else:
-        print(ct_note)
-    epoch_note = "median of epochs 2..N" if epochs > 1 else "single epoch"
-    rows = [
-        (
-            "seconds / epoch (" + epoch_note + ")",
-            fmt(sk["epoch"]),
-            fmt(ct and ct["epoch"]),
-            ratio(sk["epoch"], ct and ct["epoch"]),
-        ),
-        (
-            "encoder fit+transform, standalone (s)",
-            fmt(sk["encoder"]),
-            fmt(ct and ct["encoder"]),
-            ratio(sk["encoder"], ct and ct["encoder"]),
-        ),
-        (
-            "fit overhead = fit - epochs (s)",
-            fmt(sk["overhead"]),
-            fmt(ct and ct["overhead"]),
-            ratio(sk["overhead"], ct and ct["overhead"]),
-        ),
-        (
-            f"fit wall time, {epochs} epoch(s) (s)",
-            fmt(sk["fit"]),
-            fmt(ct and ct["fit"]),
-            ratio(sk["fit"], ct and ct["fit"]),
-        ),
-        (
-            f"sample {n_sample:,} rows (rows/s)",
-            fmt(sk["rows_per_s"]),
-            fmt(ct and ct["rows_per_s"]),
-            ratio(sk["rows_per_s"], ct and ct["rows_per_s"]),
-        ),
-        ("steps / epoch", fmt(sk["steps"]), fmt(ct and ct["steps"]), ""),
-        (
-            "encoded width (critic input / pac)",
-            fmt(sk["width"]),
-            fmt(ct and ct["width"]),
-            "",
-        ),
-    ]
-    print_table(rows, ("metric", "skgan", "ctgan", "skgan/ctgan"))
-    print("skgan/ctgan: below 1 means skgan is faster for times, above 1 for rows/s.")
-    print("per-epoch seconds  skgan: " + ", ".join(f"{s:.3f}" for s in sk["epochs"]))
-    if ct is not None:
-        print(
-            "per-epoch seconds  ctgan: " + ", ".join(f"{s:.3f}" for s in ct["epochs"])
-        )
+        ctgan_note = None
+    with limit_threads(args.threads):
+        threads = torch.get_num_threads()
+    print_header(args, settings, threads, ctgan_note)
 
-    step_seconds = sk["epoch"] / sk["steps"]
+    records = run_tables(tables, ctgan_note, args.ctgan_budget)
+    with limit_threads(args.threads):
+        rates = measure_rates(records, min_seconds=0.05 if args.smoke else 0.5)
+    print(f"  load avg   {load_average()} (end)")
+
     print()
-    print(
-        f"skgan training FLOPs (GEMMs only, d={d}, batch={BATCH_SIZE}, pac={PAC}): "
-        f"G={flops['G'] / 1e6:.1f} MFLOP generator forward, "
-        f"C={flops['C'] / 1e6:.2f} MFLOP critic forward per {BATCH_SIZE} rows"
-    )
-    print(
-        f"  analytic 4G + 12C = {flops['step'] / 1e6:.1f} MFLOP / step; "
-        + (
-            f"executed mm/addmm = {executed / 1e6:.1f} MFLOP / step"
-            if executed
-            else f"executed count unavailable ({executed_error})"
-        )
-    )
-    print(
-        f"  {step_seconds * 1e3:.2f} ms / step ({sk['steps']} steps / epoch) -> "
-        f"achieved {flops['step'] / step_seconds / 1e9:.2f} GFLOP/s"
-    )
-    print(
-        f"float32 torch.matmul on this machine, {threads} thread(s), median GFLOP/s "
-        "(x w: forward-equivalents per training step):"
-    )
-    for (m, k, n, w), rate in matmul.items():
-        use = f"x{w}" if w else "reference"
-        print(f"  {m:>4} x {k:<3} @ {k:>3} x {n:<3}  {rate:8.2f}   {use}")
-    bound = sum(
-        w * 2 * m * k * n / (rate * 1e9) for (m, k, n, w), rate in matmul.items()
-    )
-    print(
-        f"  GEMM-bound step time at these rates: {bound * 1e3:.2f} ms "
-        f"({flops['step'] / bound / 1e9:.2f} GFLOP/s); measured step is "
-        f"{step_seconds / bound:.1f}x that"
-    )
+    print_shapes(records)
+    print()
+    print_speed(records, settings, per_step=bool(args.max_steps))
+    print()
+    print_flops(records, threads)
+    print()
+    print_details(records, rates)
+    if args.json:
+        write_json(args.json, records, rates, settings, threads)
     return 0
 
 
