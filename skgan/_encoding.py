@@ -87,6 +87,10 @@ class EncodedTable:
         return out
 
 
+# Rows decoded at a time by TableEncoder.inverse_transform.
+_DECODE_CHUNK = 65_536
+
+
 class TableEncoder:
     """Encode a mixed-type table for the generator, and decode its output.
 
@@ -398,11 +402,15 @@ class TableEncoder:
         n = codes.shape[0]
         values = np.zeros((n, len(self.columns_.continuous)), dtype=np.float64)
         if self.normalizer_ is not None:
-            modes = np.zeros(values.shape, dtype=np.int64)
-            modes[:, self.mode_columns_] = codes[:, self.mode_spans_]
-            values[:] = self.normalizer_.inverse_transform(
-                torch.as_tensor(scalars), torch.as_tensor(modes)
-            ).numpy()
+            # In chunks of rows: the decoder's temporaries stay bounded
+            # whatever the number of rows.
+            for start in range(0, n, _DECODE_CHUNK):
+                rows = slice(start, start + _DECODE_CHUNK)
+                modes = np.zeros(values[rows].shape, dtype=np.int64)
+                modes[:, self.mode_columns_] = codes[rows][:, self.mode_spans_]
+                values[rows] = self.normalizer_.inverse_transform(
+                    torch.as_tensor(scalars[rows]), torch.as_tensor(modes)
+                ).numpy()
             if self.clip:
                 np.clip(values, self.min_, self.max_, out=values)
             for j, s in self.missing_spans_:

@@ -49,6 +49,8 @@ from .io import save as _save
 _CPU_SAMPLE_CHUNK = 8192
 _DEVICE_SAMPLE_CHUNK = 65536
 _SAMPLE_CHUNK_VALUES = 2**22
+# Rows generated and decoded at a time by ``sample`` (one block when fewer).
+_SAMPLE_BLOCK = 131_072
 
 
 class GANSampler(BaseEstimator):
@@ -781,9 +783,18 @@ class GANSampler(BaseEstimator):
             # A device copy: the fitted generator itself stays on the CPU.
             generator = copy.deepcopy(generator).to(device)
         rng = make_generator(seed, device)
-        with cpu_threads(self.n_jobs, device), torch.inference_mode():
-            scalars, codes = self._generate(generator, n_samples, fixed, device, rng)
-        X_new, y_new = encoder.inverse_transform(scalars, codes)
+        parts = []
+        # Blocks of rows, generated and decoded one after the other: beyond
+        # the returned rows, memory does not grow with n_samples.
+        for start in range(0, n_samples, _SAMPLE_BLOCK):
+            stop = min(n_samples, start + _SAMPLE_BLOCK)
+            block = {column: codes[start:stop] for column, codes in fixed.items()}
+            with cpu_threads(self.n_jobs, device), torch.inference_mode():
+                scalars, codes = self._generate(
+                    generator, stop - start, block, device, rng
+                )
+            parts.append(encoder.inverse_transform(scalars, codes))
+        X_new, y_new = (_concat_rows([part[i] for part in parts]) for i in (0, 1))
         return (X_new, y_new) if return_y else X_new
 
     def _fixed_codes(self, n_samples, y, conditions, label_seed) -> dict:
@@ -940,3 +951,14 @@ def _category_codes(encoder, table) -> torch.Tensor:
     """The training rows' codes in every categorical column (on the device)."""
     spans = torch.tensor(encoder.category_spans_, device=table.device)
     return table.codes[:, spans]
+
+
+def _concat_rows(parts):
+    """Blocks of decoded rows (DataFrames, Series or arrays, or None) as one."""
+    if len(parts) == 1 or parts[0] is None:
+        return parts[0]
+    if hasattr(parts[0], "iloc"):  # pandas: fit received a DataFrame or Series
+        import pandas as pd
+
+        return pd.concat(parts, ignore_index=True)
+    return np.concatenate(parts)

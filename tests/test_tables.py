@@ -348,3 +348,29 @@ def test_complex_values_in_an_object_array_are_rejected():
     X = np.array([[1.0, "a"], [2j, "b"]], dtype=object)
     with pytest.raises(ValueError, match="Complex data not supported: column 0"):
         small(epochs=1).fit(X)
+
+
+def test_large_samples_are_generated_in_blocks_with_the_same_contract(
+    frame, fitted, monkeypatch
+):
+    # sample() generates and decodes blocks of rows one after the other (so
+    # memory does not grow with n_samples); blocks of 64 rows here.
+    import skgan._sampler
+
+    monkeypatch.setattr(skgan._sampler, "_SAMPLE_BLOCK", 64)
+    out = fitted.sample(300, random_state=0, conditions={"color": "green"})
+    assert out.index.equals(pd.RangeIndex(300))
+    assert (out.dtypes == frame.dtypes).all() and (out["color"] == "green").all()
+    pd.testing.assert_frame_equal(
+        out, fitted.sample(300, random_state=0, conditions={"color": "green"})
+    )
+    X = frame[["size", "shape"]]
+    y = pd.Series(np.where(frame["size"] > 0, "big", "small"), name="kind")
+    gan = small(epochs=2).fit(X, y)
+    wanted = np.array(["small", "big", "big"] * 50)
+    X_new, y_new = gan.sample(150, y=wanted, return_y=True)
+    assert isinstance(y_new, pd.Series) and y_new.name == "kind"
+    np.testing.assert_array_equal(y_new.to_numpy(), wanted)
+    assert len(X_new) == 150 and X_new.index.equals(pd.RangeIndex(150))
+    A = small(epochs=1).fit(frame[["size"]].to_numpy().astype(np.float32))
+    assert A.sample(130).shape == (130, 1) and A.sample(130).dtype == np.float32
