@@ -28,10 +28,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._compat import HasMethods, Interval, RealNotInt, _fit_context
 from ._sampler import GANSampler
-from ._utils import resolve_device
+from ._utils import derive_seed, resolve_device
 from ._validation import check_labels, is_dataframe, validate_table
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def fit_sampler(sampler, random_state, X, y=None):
@@ -44,8 +42,7 @@ def fit_sampler(sampler, random_state, X, y=None):
     """
     sampler = GANSampler() if sampler is None else clone(sampler)
     if random_state is not None:
-        seed = int(check_random_state(random_state).randint(_MAX_SEED))
-        sampler.set_params(random_state=seed)
+        sampler.set_params(random_state=derive_seed(check_random_state(random_state)))
     return sampler.fit(X, y)
 
 
