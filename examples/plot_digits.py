@@ -164,11 +164,11 @@ shown = {
 
 fig = plt.figure(figsize=(n_cols * 0.75, 3 * n_rows * 0.85 + 0.9))
 blocks = fig.subfigures(len(shown), 1, hspace=0.04)
-for block, (name, images) in zip(blocks, shown.items()):
+for block, (name, images) in zip(blocks, shown.items(), strict=True):
     block.suptitle(name, fontsize=11, y=0.99)
     axes = block.subplots(n_rows, n_cols)
     predicted = judge.predict(images)
-    for ax, image, digit in zip(axes.ravel(), images, predicted):
+    for ax, image, digit in zip(axes.ravel(), images, predicted, strict=False):
         ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(str(digit), fontsize=7, pad=1.5)
         ax.set_xticks([])

@@ -105,7 +105,7 @@ first.iloc[:, :5].round(3)
 # Histograms of three columns, real against synthetic, on the same bins.
 columns = ["mean radius", "mean texture", "worst concavity"]
 fig, axes = plt.subplots(1, len(columns), figsize=(11, 3.2))
-for ax, column in zip(axes, columns):
+for ax, column in zip(axes, columns, strict=True):
     bins = np.linspace(X[column].min(), X[column].max(), 30)
     ax.hist(X[column], bins=bins, density=True, alpha=0.5, label="real (569)")
     ax.hist(X_new[column], bins=bins, density=True, alpha=0.5, label="synthetic (1000)")
@@ -147,7 +147,7 @@ panels = [
     (corr_synthetic, "synthetic"),
     (difference, "synthetic - real"),
 ]
-for ax, (matrix, title) in zip(axes, panels):
+for ax, (matrix, title) in zip(axes, panels, strict=True):
     image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
     ax.set_title(f"correlation: {title}")
     ax.set_xticks([])
