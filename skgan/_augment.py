@@ -28,19 +28,20 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._compat import HasMethods, Interval, RealNotInt, _fit_context
 from ._sampler import GANSampler
-from ._utils import derive_seed, resolve_device
+from ._utils import derive_seed, runs_on_cpu
 from ._validation import check_labels, is_dataframe, validate_table
 
 
-def fit_sampler(sampler, random_state, X, y=None):
+def fit_sampler(sampler, random_state, X, y=None, **params):
     """Fit a clone of ``sampler`` (a default GANSampler when None).
 
-    A ``random_state`` that is not None overrides the sampler's own, through
-    a seed drawn from it, so that the enclosing estimator's ``random_state``
-    alone makes the result reproducible (scikit-learn's checks set only that
-    one).
+    ``params`` are set on the clone. A ``random_state`` that is not None
+    overrides the sampler's own, through a seed drawn from it, so that the
+    enclosing estimator's ``random_state`` alone makes the result
+    reproducible (scikit-learn's checks set only that one).
     """
     sampler = GANSampler() if sampler is None else clone(sampler)
+    sampler.set_params(**params)
     if random_state is not None:
         sampler.set_params(random_state=derive_seed(check_random_state(random_state)))
     return sampler.fit(X, y)
@@ -66,11 +67,7 @@ def append_rows(X, X_new):
 
 def device_is_deterministic(sampler) -> bool:
     """Whether a sampler's training is reproducible (CPU only; see the guide)."""
-    device = getattr(sampler, "device", "auto") if sampler is not None else "auto"
-    try:
-        return resolve_device(device).type == "cpu"
-    except (ValueError, TypeError):
-        return True
+    return runs_on_cpu(getattr(sampler, "device", "auto"))
 
 
 def _estimator_has(attr):
@@ -446,27 +443,25 @@ class GANAugmentedRegressor(RegressorMixin, _GANAugmented):
 
     def _synthesize(self, X, y, n_new):
         n_features = X.shape[1]
-        sampler = GANSampler() if self.sampler is None else self.sampler
-        sampler = clone(sampler).set_params(
-            categorical_features=_without_target(
-                sampler.categorical_features, n_features
-            )
-        )
+        template = GANSampler() if self.sampler is None else self.sampler
         if is_dataframe(X):
             name = _new_column_name(X.columns)
             joint = X.copy()
             joint[name] = y
-            sampler = fit_sampler(sampler, self.random_state, joint)
-            joint_new = sampler.sample(n_new)
+        else:
+            joint = np.column_stack([X, y])  # an object X stays object
+        sampler = fit_sampler(
+            template,
+            self.random_state,
+            joint,
+            categorical_features=_without_target(
+                template.categorical_features, n_features
+            ),
+        )
+        joint_new = sampler.sample(n_new)
+        if is_dataframe(X):
             y_new = joint_new[name].to_numpy(dtype=np.float64)
             return sampler, joint_new.drop(columns=name), y_new
-        joint = (
-            np.column_stack([X, y])
-            if X.dtype.kind != "O"
-            else np.column_stack([X, y.astype(object)])
-        )
-        sampler = fit_sampler(sampler, self.random_state, joint)
-        joint_new = sampler.sample(n_new)
         X_new = joint_new[:, :n_features]
         if X.dtype.kind in "iu":
             X_new = np.rint(X_new.astype(np.float64))

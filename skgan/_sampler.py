@@ -29,6 +29,7 @@ from ._utils import (
     make_generator,
     optimizer_state_to,
     resolve_device,
+    runs_on_cpu,
     seed_source,
     seeded_torch,
     stop_on_interrupt,
@@ -786,14 +787,14 @@ class GANSampler(BaseEstimator):
         parts = []
         # Blocks of rows, generated and decoded one after the other: beyond
         # the returned rows, memory does not grow with n_samples.
-        for start in range(0, n_samples, _SAMPLE_BLOCK):
-            stop = min(n_samples, start + _SAMPLE_BLOCK)
-            block = {column: codes[start:stop] for column, codes in fixed.items()}
-            with cpu_threads(self.n_jobs, device), torch.inference_mode():
+        with cpu_threads(self.n_jobs, device), torch.inference_mode():
+            for start in range(0, n_samples, _SAMPLE_BLOCK):
+                stop = min(n_samples, start + _SAMPLE_BLOCK)
+                block = {column: wanted[start:stop] for column, wanted in fixed.items()}
                 scalars, codes = self._generate(
                     generator, stop - start, block, device, rng
                 )
-            parts.append(encoder.inverse_transform(scalars, codes))
+                parts.append(encoder.inverse_transform(scalars, codes))
         X_new, y_new = (_concat_rows([part[i] for part in parts]) for i in (0, 1))
         return (X_new, y_new) if return_y else X_new
 
@@ -940,10 +941,7 @@ class GANSampler(BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = False
         tags.input_tags.string = True
-        try:
-            tags.non_deterministic = resolve_device(self.device).type != "cpu"
-        except (ValueError, TypeError):
-            tags.non_deterministic = False
+        tags.non_deterministic = not runs_on_cpu(self.device)
         return tags
 
 

@@ -111,6 +111,17 @@ def seeded_torch(seed: int, device: torch.device):
             yield
 
 
+def runs_on_cpu(device) -> bool:
+    """Whether ``device`` resolves to the CPU here (for the determinism tag).
+
+    A device that does not resolve counts as the CPU: ``fit`` reports it.
+    """
+    try:
+        return resolve_device(device).type == "cpu"
+    except (ValueError, TypeError):
+        return True
+
+
 class StopFlag:
     """Set by Ctrl-C during a fit: training stops after the current step."""
 

@@ -164,6 +164,7 @@ class _Writer:
 
     def __init__(self):
         self.tensors = {}
+        self.classes = _allowed_classes()
 
     def tensor(self, value: torch.Tensor) -> str:
         key = f"t{len(self.tensors)}"
@@ -215,7 +216,7 @@ class _Writer:
         name = f"{type(o).__module__}.{type(o).__qualname__}"
         if name in _ESTIMATORS:
             return self.estimator(o)
-        if name in _allowed_classes():
+        if name in self.classes:
             state = {k: v for k, v in vars(o).items() if k not in _TRANSIENT}
             return {"__t": "object", "class": name, "v": self.value(state, where)}
         pandas = _pandas_value(o, self, where)
