@@ -317,7 +317,8 @@ class TableEncoder:
         return self._encode(*self._extract(X, y), random_state)
 
     def _encode(self, values, cat_codes, random_state):
-        new_missing = np.isnan(values).any(axis=0) & ~self.has_missing_
+        missing = np.isnan(values)
+        new_missing = missing.any(axis=0) & ~self.has_missing_
         if new_missing.any():
             names = [
                 self.columns_.infos[self.columns_.continuous[j]].name
@@ -332,10 +333,11 @@ class TableEncoder:
         codes = np.zeros((n, len(self.softmax_spans_)), dtype=np.int64)
         scalars = np.zeros((n, len(self.scalar_positions_)), dtype=np.float64)
         if self.normalizer_ is not None:
-            missing = np.isnan(values)
             # Missing entries get a typical value: the indicator span says
             # they are missing, and decoding ignores their scalar and mode.
-            filled = np.where(missing, self.normalizer_.fill_values_, values)
+            filled = values
+            if self.has_missing_.any():
+                filled = np.where(missing, self.normalizer_.fill_values_, values)
             scalar, mode = self.normalizer_.transform(
                 torch.as_tensor(filled), random_state=random_state
             )
@@ -545,21 +547,17 @@ class ModeNormalizer:
         has_mixture = mix.active.any(dim=1)
         scalar = torch.empty_like(X)
         mode = torch.empty(X.shape, dtype=torch.long)
+        points_only = bool((~has_mixture).any())
         for start in range(0, X.shape[0], self.CHUNK):
             x = X[start : start + self.CHUNK]
             point = _match_points(x, self.points_, self.point_active_)
-            # Columns made only of points: a new value takes the nearest one.
-            gap = (x.unsqueeze(-1) - self.points_).abs()
-            nearest = torch.where(self.point_active_, gap, torch.inf).argmin(dim=-1)
-            point = torch.where((point < 0) & ~has_mixture, nearest, point)
-            if rng is None:
-                padded = mix.most_likely_mode(x)
-            else:
-                posterior = torch.softmax(mix.log_density(x), dim=-1).nan_to_num(0.0)
-                # Columns without a mixture (points only) have no posterior.
-                posterior[..., 0] += (posterior.sum(dim=-1) == 0).to(posterior.dtype)
-                flat = posterior.reshape(-1, posterior.shape[-1])
-                padded = torch.multinomial(flat, 1, generator=rng).view(x.shape)
+            if points_only:
+                # Columns made only of points: a new value takes the nearest.
+                gap = (x.unsqueeze(-1) - self.points_).abs()
+                nearest = torch.where(self.point_active_, gap, torch.inf).argmin(-1)
+                point = torch.where((point < 0) & ~has_mixture, nearest, point)
+            # (Columns without a mixture, points only, get component 0.)
+            padded = mix.choose_modes(x, generator=rng)
             gaussian = (x - mix.means[columns, padded]) / (
                 self.WIDTH * mix.stds[columns, padded]
             )
@@ -654,6 +652,13 @@ def _point_masses(X: torch.Tensor, share: float, limit: int):
 
 
 def _match_points(X, points, valid) -> torch.Tensor:
-    """For each value, the index of the point it equals, or -1."""
-    equal = (X.unsqueeze(-1) == points.to(X.dtype)) & valid  # (n, k, limit)
-    return torch.where(equal.any(dim=-1), equal.long().argmax(dim=-1), -1)
+    """For each value, the index of the point it equals, or -1.
+
+    One (n, k) comparison per point slot in use (points are stored
+    commonest first, so most columns use few slots, often none).
+    """
+    match = torch.full(X.shape, -1, dtype=torch.long, device=X.device)
+    points = points.to(X.dtype)
+    for i in reversed(valid.any(dim=0).nonzero().ravel().tolist()):
+        match = torch.where((X == points[:, i]) & valid[:, i], i, match)
+    return match

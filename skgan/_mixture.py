@@ -52,7 +52,34 @@ class ColumnMixtures:
 
     def most_likely_mode(self, x: torch.Tensor) -> torch.Tensor:
         """Index of the component with the highest posterior, per value."""
-        return self.log_density(x).argmax(dim=-1)
+        return self.choose_modes(x)
+
+    def choose_modes(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """A component per value (n_rows, n_columns): the most likely one,
+        or, with ``generator``, one drawn from its posterior.
+
+        The draw is the Gumbel-max trick: the argmax of the log-densities
+        plus Gumbel noise ``-log(E)``, ``E = -log(U)`` exponential, is a draw
+        from their softmax, without computing it. Scores are (modes, columns,
+        rows), so the argmax runs over contiguous slices.
+        """
+        variances = self.stds**2
+        slope = (-0.5 / variances).T.unsqueeze(-1)
+        offset = _log_weights(self.weights, self.active) - (
+            0.5 * variances.log() + _LOG_SQRT_2PI
+        )
+        offset = torch.where(self.active, offset, -torch.inf).T.unsqueeze(-1)
+        centred = x.T.unsqueeze(0) - self.means.T.unsqueeze(-1)  # (m, k, n)
+        scores = torch.addcmul(offset, centred.square_(), slope)
+        if generator is not None:
+            # E = -log(U) from float32 uniforms: 3x faster than exponential_.
+            noise = torch.rand(
+                scores.shape, generator=generator, device=scores.device
+            ).log_()
+            scores.sub_(noise.neg_().log_())
+        return scores.argmax(dim=0).T
 
 
 def fit_column_mixtures(
@@ -129,7 +156,12 @@ def fit_column_mixtures(
         torch.full_like(means, 1.0 / modes),  # weights
         torch.ones_like(means, dtype=torch.bool),  # active
     )
-    weight = weight.unsqueeze(-1)  # (n, k, 1)
+    # The EM works on (modes, columns, rows) tensors: reductions over the
+    # rows and over the few modes are then along contiguous memory, 2.4x
+    # faster than (rows, columns, modes) (one 20,000 x 6 x 10 update, 1
+    # thread: 4.5 ms against 10.9 ms).
+    x = x[..., 0].T.unsqueeze(0).contiguous()  # (1, k, n)
+    weight = weight.T.unsqueeze(0).contiguous()  # (1, k, n)
     state, log_lik = _em(x, weight, n_eff, state, n_iter)
     best, best_bic = state, _bic(log_lik, state[3], n_eff)
     for _ in range(modes - 1):
@@ -157,10 +189,13 @@ def fit_column_mixtures(
 _VARIANCE_FLOOR = 1e-6
 
 
+def _log_weights(weights, active):
+    return torch.where(active, weights.clamp_min(1e-30).log(), -torch.inf)
+
+
 def _log_prob(x, means, variances, weights, active):
-    log_weight = torch.where(active, weights.clamp_min(1e-30).log(), -torch.inf)
     return (
-        log_weight
+        _log_weights(weights, active)
         - 0.5 * (x - means) ** 2 / variances
         - 0.5 * variances.log()
         - _LOG_SQRT_2PI
@@ -170,34 +205,50 @@ def _log_prob(x, means, variances, weights, active):
 def _em(x, weight, n_eff, state, n_iter):
     """``n_iter`` EM updates of the active components; returns the log-likelihood.
 
-    ``weight`` (n, k, 1) is 1 for the values a column's mixture models and 0
-    for the others; ``n_eff`` (k,) counts them.
+    ``x`` and ``weight`` have shape (1, k, n): the values, and 1 for those a
+    column's mixture models, 0 for the others; ``n_eff`` (k,) counts them.
+    The (k, m) state is used as (m, k, 1) inside, so the responsibilities
+    are (m, k, n). Each update is a dozen operations over them, most in
+    place; everything per component is computed on the small tensors first.
     """
-    means, variances, weights, active = state
+    means, variances, weights, active = (t.T.unsqueeze(-1) for t in state)
     for _ in range(n_iter):
-        resp = _softmax(_log_prob(x, means, variances, weights, active)) * weight
-        counts = resp.sum(dim=0)  # (k, m)
+        # log(weight * N(x | mean, variance)) = offset + slope * (x - mean)^2
+        slope = -0.5 / variances
+        offset = _log_weights(weights, active) - 0.5 * variances.log() - _LOG_SQRT_2PI
+        resp = torch.addcmul(offset, (x - means).square_(), slope)
+        resp = _softmax_(resp).mul_(weight)
+        counts = resp.sum(dim=-1, keepdim=True)  # (m, k, 1)
         safe = counts.clamp_min(1e-12)
-        means = torch.where(active, (resp * x).sum(dim=0) / safe, means)
-        spread = (resp * (x - means) ** 2).sum(dim=0) / safe + _VARIANCE_FLOOR
-        variances = torch.where(active, spread, variances)
-        weights = counts / n_eff.unsqueeze(1)
-    log_lik = (
-        torch.logsumexp(_log_prob(x, means, variances, weights, active), dim=-1)
-        * weight[..., 0]
-    ).sum(dim=0)
-    return (means, variances, weights, active), log_lik
+        means = torch.where(active, (resp * x).sum(dim=-1, keepdim=True) / safe, means)
+        spread = resp.mul_((x - means).square_()).sum(dim=-1, keepdim=True) / safe
+        variances = torch.where(active, spread + _VARIANCE_FLOOR, variances)
+        weights = counts / n_eff.unsqueeze(-1)
+    # The log-likelihood: log-sum-exp over the modes, with the clamp of
+    # _softmax_ (torch.logsumexp takes exp's slow path on far values).
+    scores = _log_prob(x, means, variances, weights, active)
+    best = scores.amax(dim=0)
+    total = scores.sub_(best).clamp_min_(-80.0).exp_().sum(dim=0)
+    log_lik = ((total.log_() + best) * weight[0]).sum(dim=-1)
+    state = tuple(t[..., 0].T.contiguous() for t in (means, variances, weights, active))
+    return state, log_lik
 
 
-def _softmax(scores: torch.Tensor) -> torch.Tensor:
-    """Softmax over the (short) last axis.
+def _softmax_(scores: torch.Tensor) -> torch.Tensor:
+    """Softmax over the (short) first axis, the modes, in place.
 
     Written out because torch's CPU softmax over a last axis of about ten
     entries took 54 % of a 20,000-row, 6-column fit (profiled: 20 ms a call
     in float64, against about 7 ms for these five operations).
+
+    Scores more than 80 below the row's best are raised to -80 first: the
+    responsibility they get, at most exp(-80) = 2e-35, is as good as zero,
+    and torch's vectorised exp takes a slow path for arguments under about
+    -88 (the float32 underflow): 14.7 ms instead of 1.2 ms for 1.2 million
+    values spread over [-200, 0] (1 thread).
     """
-    shifted = (scores - scores.amax(dim=-1, keepdim=True)).exp()
-    return shifted / shifted.sum(dim=-1, keepdim=True)
+    scores.sub_(scores.amax(dim=0, keepdim=True)).clamp_min_(-80.0).exp_()
+    return scores.mul_(scores.sum(dim=0, keepdim=True).reciprocal_())
 
 
 def _merge_closest_pair(means, variances, weights, active):
