@@ -27,6 +27,21 @@ class Residual(nn.Module):
         return torch.cat([torch.relu(self.norm(self.linear(x))), x], dim=1)
 
 
+def _softmax(x: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last dimension, fast for narrow spans on the CPU.
+
+    torch's CPU softmax kernel is slow when the last dimension is short:
+    forward and backward over (500, 6, 10) took 830 µs against 287 µs for
+    this exp / sum (1 thread); from about 16 wide, torch's kernel wins.
+    Subtracting the (detached) maximum changes nothing but the rounding:
+    softmax is shift-invariant.
+    """
+    if x.shape[-1] > 16 or x.device.type != "cpu":
+        return torch.softmax(x, dim=-1)
+    e = torch.exp(x - x.amax(dim=-1, keepdim=True).detach())
+    return e / e.sum(dim=-1, keepdim=True)
+
+
 class OutputHead(nn.Module):
     """Apply each span's activation in one vectorised pass.
 
@@ -76,12 +91,22 @@ class OutputHead(nn.Module):
             )
 
     def forward(
-        self, x: torch.Tensor, rng: torch.Generator | None = None
+        self, x: torch.Tensor, rng: torch.Generator | None = None, soft: bool = True
     ) -> torch.Tensor:
+        """Apply the activations; ``rng`` draws the Gumbel noise.
+
+        With ``soft=False`` (sampling), a softmax span holds its
+        Gumbel-perturbed logits instead of their softmax: the same random
+        draws, and the same argmax (the sampled category) without computing
+        the softmax.
+        """
         if self.n_groups == 0:
             return torch.tanh(x)
         out = torch.empty_like(x)
         out[:, self.tanh_index] = torch.tanh(x[:, self.tanh_index])
+        # Under autocast (bfloat16 logits) the Gumbel noise stays float32: a
+        # bfloat16 uniform can round to 1, whose Gumbel noise is infinite.
+        noise_dtype = torch.promote_types(x.dtype, torch.float32)
         for g in range(self.n_groups):
             if g in self.slices:
                 start, stop = self.slices[g]
@@ -90,15 +115,46 @@ class OutputHead(nn.Module):
                 index = getattr(self, f"softmax_index_{g}")  # (spans, width)
                 logits = x[:, index]  # (batch, spans, width)
             uniform = torch.rand(
-                logits.shape, device=x.device, dtype=x.dtype, generator=rng
+                logits.shape, device=x.device, dtype=noise_dtype, generator=rng
             )
             gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
-            soft = torch.softmax((logits + gumbel) / self.tau, dim=-1)
-            if g in self.slices:
-                out[:, start:stop] = soft.squeeze(1)
+            if soft:
+                values = _softmax((logits + gumbel) / self.tau)
             else:
-                out[:, index] = soft
+                values = logits + gumbel
+            if g in self.slices:
+                out[:, start:stop] = values.squeeze(1)
+            else:
+                out[:, index] = values
         return out
+
+
+class Dropout(nn.Dropout):
+    """:class:`torch.nn.Dropout` with a faster mask on the CPU.
+
+    torch's CPU dropout draws one Bernoulli number at a time; this draws the
+    mask from random integers instead: 16 mask bits per 16-bit integer when
+    ``p`` is 0.5, else one uniform number per element. Measured on a
+    (100, 256) activation, 1 thread: 38 µs against 322 µs for
+    ``F.dropout``. Other devices use torch's own (fused) dropout. The mask
+    is a plain multiplication, so double backward (the gradient penalty)
+    works through it.
+    """
+
+    _SHIFTS = torch.arange(16, dtype=torch.int32)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or x.device.type != "cpu" or x.dim() != 2:
+            return super().forward(x)
+        if self.p == 1.0:
+            return x * 0.0
+        n, width = x.shape
+        if self.p == 0.5:
+            words = torch.randint(0, 2**16, (n, -(-width // 16), 1), dtype=torch.int32)
+            keep = ((words >> self._SHIFTS) & 1).view(n, -1)[:, :width]
+        else:
+            keep = torch.rand_like(x) >= self.p
+        return x * keep.to(x.dtype).mul_(1.0 / (1.0 - self.p))
 
 
 # Condition vectors wider than this are embedded into this many dimensions
@@ -145,16 +201,19 @@ class Generator(nn.Module):
         cond: torch.Tensor | None = None,
         rng: torch.Generator | None = None,
         return_logits: bool = False,
+        soft: bool = True,
     ):
         """``rng`` draws the Gumbel noise of softmax spans (global RNG if None).
 
         With ``return_logits``, also return the pre-activation output (for
-        the conditional generator's cross-entropy).
+        the conditional generator's cross-entropy). ``soft=False`` is for
+        sampling: softmax spans then hold scores whose argmax is the sampled
+        category (see :class:`OutputHead`).
         """
         if cond is not None:
             noise = torch.cat([noise, self.embed(cond)], dim=1)
         logits = self.linear(self.blocks(noise))
-        out = self.head(logits, rng)
+        out = self.head(logits, rng, soft=soft)
         return (out, logits) if return_logits else out
 
 
@@ -178,7 +237,7 @@ class Discriminator(nn.Module):
         layers = []
         width = (data_dim + _embedded_width(cond_width)) * pac
         for dim in dims:
-            layers += [nn.Linear(width, dim), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, dim), nn.LeakyReLU(0.2), Dropout(dropout)]
             width = dim
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)

@@ -46,8 +46,11 @@ from .io import save as _save
 # Rows generated per forward pass in ``sample`` (CPU, other devices): the
 # networks' working memory is bounded by one chunk, whatever ``n_samples`` is.
 # Wide encodings (high-cardinality columns) get fewer rows per chunk, so that
-# one chunk's encoded rows stay near _SAMPLE_CHUNK_VALUES floats.
-_CPU_SAMPLE_CHUNK = 8192
+# one chunk's encoded rows stay near _SAMPLE_CHUNK_VALUES floats. On the
+# CPU, small chunks keep the activations in cache: sampling the Adult
+# integer columns ran at 88,603 rows/s with chunks of 8192 rows and 135,149
+# with 2048 (1 thread).
+_CPU_SAMPLE_CHUNK = 2048
 _DEVICE_SAMPLE_CHUNK = 65536
 _SAMPLE_CHUNK_VALUES = 2**22
 # Rows generated and decoded at a time by ``sample`` (one block when fewer).
@@ -883,7 +886,9 @@ class GANSampler(BaseEstimator):
                     else:
                         position = torch.full((rows,), native, device=device)
                     cond = space.one_hot(position)
-                new_scalars, new_codes = encoder.decode(generator(noise, cond, rng=rng))
+                new_scalars, new_codes = encoder.decode(
+                    generator(noise, cond, rng=rng, soft=False)
+                )
                 ok = np.all(new_codes[:, spans] == group, axis=1)
                 take = np.flatnonzero(ok)[:need]
                 where = targets[filled : filled + len(take)]
