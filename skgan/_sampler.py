@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import time
 import warnings
@@ -23,6 +24,7 @@ from ._networks import Discriminator, Generator
 from ._training import Conditioning, TrainingConfig, train_epoch
 from ._utils import (
     adam,
+    autocast_dtype,
     cpu_threads,
     derive_seed,
     flush_denormal,
@@ -161,6 +163,15 @@ class GANSampler(BaseEstimator):
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``. An unavailable
         device is a ValueError at ``fit``. The device used is ``device_``.
 
+    precision : {"float32", "bf16"}, default="float32"
+        Arithmetic of the training step on CUDA. ``"bf16"`` runs the forward
+        passes (and so their backward passes) under
+        :func:`torch.autocast` with bfloat16; weights, optimizer states and
+        the loss sums stay float32, and sampling is float32. It needs a GPU
+        with bfloat16 support (NVIDIA Ampere or newer). On other devices
+        (the CPU included) training stays float32, with identical results,
+        and a warning says so.
+
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, training noise and the sampling stream.
         An int makes ``fit`` and the sequence of ``sample`` calls
@@ -296,6 +307,7 @@ class GANSampler(BaseEstimator):
         "betas": ["array-like"],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "device": [str, torch.device],
+        "precision": [StrOptions({"float32", "bf16"})],
         "random_state": ["random_state"],
         "n_jobs": [
             Interval(Integral, None, -1, closed="right"),
@@ -330,6 +342,7 @@ class GANSampler(BaseEstimator):
         betas=(0.5, 0.9),
         weight_decay=1e-6,
         device="auto",
+        precision="float32",
         random_state=None,
         n_jobs=None,
         verbose=0,
@@ -356,6 +369,7 @@ class GANSampler(BaseEstimator):
         self.betas = betas
         self.weight_decay = weight_decay
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -425,6 +439,9 @@ class GANSampler(BaseEstimator):
             table = encoder.to_device(*encoded, device)
             conditions = self._conditioning(encoder, table)
             config = self._training_config(n_rows=table.n_rows)
+            config = dataclasses.replace(
+                config, autocast=autocast_dtype(self.precision, device)
+            )
             networks = self._build_networks(encoder, device, warm)
             optimizers = self._build_optimizers(*networks, betas, device, warm)
             fixed = dict(

@@ -7,6 +7,7 @@ and read once per epoch by the caller.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -21,6 +22,15 @@ class TrainingConfig:
     n_critic: int
     batch_size: int
     steps_per_epoch: int
+    # torch.autocast dtype of the forward passes (precision="bf16"), or None.
+    autocast: torch.dtype | None = None
+
+
+def forward_precision(config: TrainingConfig, device: torch.device):
+    """The autocast context of a step's forward passes (none for float32)."""
+    if config.autocast is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=config.autocast)
 
 
 def discriminator_loss(loss: str, real_scores, fake_scores) -> torch.Tensor:
@@ -81,19 +91,22 @@ def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
 
 def discriminator_step(generator, discriminator, optimizer, real, cond, config):
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
-    # The critic step trains the critic only: no graph through the generator.
-    with torch.no_grad():
-        fake = generator(noise, cond)
-    real, fake = discriminator.inputs(real, cond), discriminator.inputs(fake, cond)
-    # One critic call scores real and fake packs together (packs never mix:
-    # both halves are whole numbers of packs).
-    scores = discriminator.score(torch.cat([real, fake]))
-    real_scores, fake_scores = scores.chunk(2)
-    d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
-    if config.loss == "wgan-gp" and config.gradient_penalty > 0:
-        d_loss = d_loss + config.gradient_penalty * gradient_penalty(
-            discriminator, real, fake
-        )
+    with forward_precision(config, real.device):
+        # The critic step trains the critic only: no graph through the
+        # generator.
+        with torch.no_grad():
+            fake = generator(noise, cond)
+        real = discriminator.inputs(real, cond)
+        fake = discriminator.inputs(fake.to(real.dtype), cond)
+        # One critic call scores real and fake packs together (packs never
+        # mix: both halves are whole numbers of packs).
+        scores = discriminator.score(torch.cat([real, fake])).float()
+        real_scores, fake_scores = scores.chunk(2)
+        d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
+        if config.loss == "wgan-gp" and config.gradient_penalty > 0:
+            d_loss = d_loss + config.gradient_penalty * gradient_penalty(
+                discriminator, real, fake
+            )
     optimizer.zero_grad(set_to_none=True)
     d_loss.backward()
     optimizer.step()
@@ -103,22 +116,28 @@ def discriminator_step(generator, discriminator, optimizer, real, cond, config):
 def generator_step(generator, discriminator, optimizer, config, device, conditions):
     noise = torch.randn(config.batch_size, config.latent_dim, device=device)
     if conditions is None:
-        fake, cond = generator(noise), None
+        cond = None
     else:
         condition = conditions.sampler.sample(config.batch_size, rows=False)
         cond = condition.cond
+    with forward_precision(config, device):
         fake, logits = generator(noise, cond, return_logits=True)
-    # Freeze the critic's weights: the generator step needs gradients with
-    # respect to the fake rows only, not the critic's weight gradients.
-    discriminator.requires_grad_(False)
-    try:
-        g_loss = generator_loss(config.loss, discriminator(fake, cond))
-    finally:
-        discriminator.requires_grad_(True)
-    if conditions is not None:
-        g_loss = g_loss + conditional_loss(
-            logits, condition, conditions.positions, conditions.sampler.owner
-        )
+        # Freeze the critic's weights: the generator step needs gradients
+        # with respect to the fake rows only, not the critic's weight
+        # gradients.
+        discriminator.requires_grad_(False)
+        try:
+            scores = discriminator(fake, cond).float()
+        finally:
+            discriminator.requires_grad_(True)
+        g_loss = generator_loss(config.loss, scores)
+        if conditions is not None:
+            g_loss = g_loss + conditional_loss(
+                logits.float(),
+                condition,
+                conditions.positions,
+                conditions.sampler.owner,
+            )
     optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     optimizer.step()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import joblib
 import numpy as np
@@ -200,6 +201,32 @@ def cpu_threads(n_jobs, device: torch.device):
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+# Devices where precision="bf16" turns autocast on. The CPU is left out on
+# purpose: the fast paths must not change results there. (Tests add "cpu"
+# to run the autocast code path without a GPU.)
+AUTOCAST_DEVICES = ("cuda",)
+
+
+def autocast_dtype(precision: str, device: torch.device):
+    """The autocast dtype of the training step, or None for float32."""
+    if precision == "float32":
+        return None
+    reason = None
+    if device.type not in AUTOCAST_DEVICES:
+        reason = f"it applies on CUDA only, and this fit runs on {device}"
+    elif device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        reason = f"{torch.cuda.get_device_name(device)} has no bfloat16 support"
+    if reason is not None:
+        warnings.warn(
+            f"precision={precision!r} is ignored: {reason}. Training runs in "
+            "float32, with the same results as precision='float32'.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
+    return torch.bfloat16
 
 
 def adam(parameters, device: torch.device, **options) -> torch.optim.Adam:

@@ -1,0 +1,232 @@
+"""The speed paths: each gives the same answer (or the same distribution) as
+the plain computation it replaces, and precision="bf16" changes nothing on
+the CPU."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import skgan._utils
+from skgan import GANSampler
+from skgan._encoding import _match_points
+from skgan._mixture import ColumnMixtures, fit_column_mixtures
+from skgan._networks import Discriminator, Dropout, OutputHead, _softmax
+
+TINY = dict(
+    latent_dim=8,
+    generator_dims=(16,),
+    discriminator_dims=(16,),
+    epochs=3,
+    batch_size=40,
+    pac=4,
+    device="cpu",
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.RandomState(0)
+    return np.column_stack(
+        [
+            rng.normal(size=300),
+            rng.choice(3, 300).astype(float),
+            rng.exponential(size=300),
+        ]
+    )
+
+
+# ----------------------------------------------------------------- dropout
+
+
+@pytest.mark.parametrize("p", [0.5, 0.2])
+def test_cpu_dropout_keeps_the_right_share_and_rescales(p):
+    torch.manual_seed(0)
+    drop = Dropout(p).train()
+    x = torch.ones(400, 250)  # a width that is not a multiple of 16
+    out = drop(x)
+    kept = out != 0
+    # 100,000 draws: the kept share is within 0.5 % of 1 - p (sd 0.16 %).
+    assert abs(kept.float().mean().item() - (1 - p)) < 0.005
+    torch.testing.assert_close(out[kept], torch.full_like(out[kept], 1 / (1 - p)))
+    # Every column is masked independently (the 16-bit words are unpacked
+    # into all positions, not repeated).
+    per_column = kept.float().mean(dim=0)
+    assert per_column.min() > 1 - p - 0.1 and per_column.max() < 1 - p + 0.1
+    # Two calls draw two masks.
+    assert not torch.equal(kept, drop(x) != 0)
+
+
+def test_cpu_dropout_is_identity_in_eval_and_follows_the_seed():
+    x = torch.randn(8, 32)
+    assert torch.equal(Dropout(0.5).eval()(x), x)
+    torch.manual_seed(3)
+    a = Dropout(0.5).train()(x)
+    torch.manual_seed(3)
+    assert torch.equal(a, Dropout(0.5).train()(x))
+
+
+def test_gradient_penalty_double_backward_through_cpu_dropout():
+    torch.manual_seed(0)
+    critic = Discriminator(6, (16, 16), pac=2).train()
+    rows = torch.randn(10, 6, requires_grad=True)
+    (grad,) = torch.autograd.grad(critic(rows).sum(), rows, create_graph=True)
+    penalty = ((grad.norm() - 1) ** 2).sum()
+    penalty.backward()
+    first = critic.net[0].weight.grad
+    assert first is not None and torch.isfinite(first).all() and first.abs().sum() > 0
+
+
+# ---------------------------------------------------------- output head
+
+
+@pytest.mark.parametrize("shape", [(50, 1, 7), (50, 3, 4), (50, 1, 40)])
+def test_narrow_softmax_equals_torch_softmax_with_gradients(shape):
+    x = torch.randn(*shape, dtype=torch.float64) * 5
+    x1 = x.clone().requires_grad_(True)
+    x2 = x.clone().requires_grad_(True)
+    weights = torch.randn(*shape, dtype=torch.float64)
+    (_softmax(x1) * weights).sum().backward()
+    (torch.softmax(x2, dim=-1) * weights).sum().backward()
+    torch.testing.assert_close(_softmax(x1.detach()), torch.softmax(x, dim=-1))
+    torch.testing.assert_close(x1.grad, x2.grad)
+
+
+def test_sampling_head_picks_the_same_categories_as_the_training_head():
+    from skgan._encoding import OutputLayout, Span
+
+    spans = [Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 3, "softmax")]
+    spans += [Span(7, 12, "softmax")]
+    head = OutputHead(OutputLayout(spans=tuple(spans)))
+    logits = torch.randn(2000, 19) * 3
+    soft = head(logits, torch.Generator().manual_seed(1))
+    hard = head(logits, torch.Generator().manual_seed(1), soft=False)
+    torch.testing.assert_close(soft[:, 0], hard[:, 0])
+    for start, width in [(1, 3), (4, 3), (7, 12)]:
+        block = slice(start, start + width)
+        assert torch.equal(soft[:, block].argmax(1), hard[:, block].argmax(1))
+    # The draws are random categories, not the logits' argmax.
+    assert not torch.equal(hard[:, 7:19].argmax(1), logits[:, 7:19].argmax(1))
+
+
+# --------------------------------------------------------------- mixtures
+
+
+def test_posterior_mode_draws_follow_the_posterior():
+    mix = ColumnMixtures(
+        means=torch.tensor([[0.0, 2.0, 50.0]], dtype=torch.float64),
+        stds=torch.tensor([[1.0, 1.0, 1.0]], dtype=torch.float64),
+        weights=torch.tensor([[0.3, 0.7, 0.0]], dtype=torch.float64),
+        active=torch.tensor([[True, True, False]]),
+    )
+    x = torch.full((200_000, 1), 1.2, dtype=torch.float64)
+    posterior = torch.softmax(mix.log_density(x[:1]), dim=-1)[0, 0]
+    drawn = mix.choose_modes(x, generator=torch.Generator().manual_seed(0))[:, 0]
+    share = torch.bincount(drawn, minlength=3).double() / len(x)
+    # sd of a share over 200,000 draws: at most 0.0011.
+    torch.testing.assert_close(share, posterior, atol=0.005, rtol=0)
+    assert share[2] == 0  # the pruned component is never drawn
+    values = torch.tensor([[-3.0], [0.9], [1.1], [40.0]], dtype=torch.float64)
+    torch.testing.assert_close(
+        mix.most_likely_mode(values), mix.log_density(values).argmax(-1)
+    )
+
+
+def test_mixture_fit_is_unharmed_by_far_outliers():
+    # Values 1,000 sd away give log-densities far below exp's underflow; the
+    # clamp that keeps exp on its fast path must not turn them into NaN.
+    rng = np.random.RandomState(0)
+    values = np.concatenate([rng.normal(0, 1, 5000), rng.normal(10, 0.5, 5000)])
+    values[:3] = 1000.0
+    mixtures = fit_column_mixtures(torch.tensor(values[:, None], dtype=torch.float32))
+    means = mixtures.means[0][mixtures.active[0]]
+    weights = mixtures.weights[0][mixtures.active[0]]
+    assert torch.isfinite(means).all() and torch.isfinite(weights).all()
+    heavy = means[weights > 0.3].sort().values
+    torch.testing.assert_close(heavy, torch.tensor([0.0, 10.0]), atol=0.1, rtol=0)
+
+
+def test_point_matching_equals_the_brute_force_comparison():
+    g = torch.Generator().manual_seed(0)
+    for _ in range(200):
+        k, limit = torch.randint(1, 5, (2,), generator=g).tolist()
+        X = torch.randint(0, 6, (50, k), generator=g).double()
+        points = torch.randint(0, 6, (k, limit), generator=g).double()
+        valid = torch.rand(k, limit, generator=g) > 0.4
+        equal = (X.unsqueeze(-1) == points) & valid
+        expected = torch.where(equal.any(-1), equal.long().argmax(-1), -1)
+        assert torch.equal(_match_points(X, points, valid), expected)
+
+
+# -------------------------------------------------------------- precision
+
+
+def test_bf16_on_the_cpu_warns_and_changes_nothing(X):
+    plain = GANSampler(**TINY).fit(X)
+    with pytest.warns(UserWarning, match="precision='bf16' is ignored.*float32"):
+        bf16 = GANSampler(**TINY, precision="bf16").fit(X)
+    for a, b in zip(
+        plain.generator_.parameters(), bf16.generator_.parameters(), strict=True
+    ):
+        assert torch.equal(a, b)
+    np.testing.assert_array_equal(
+        plain.sample(500, random_state=0), bf16.sample(500, random_state=0)
+    )
+
+
+def test_autocast_training_path_runs_on_the_cpu(X, monkeypatch):
+    """The bf16 code path, run on the CPU by allowing CPU autocast."""
+    monkeypatch.setattr(skgan._utils, "AUTOCAST_DEVICES", ("cuda", "cpu"))
+    seen = []
+
+    def record(module, inputs, output):
+        if isinstance(module, torch.nn.Linear):
+            seen.append(output.dtype)
+
+    params = {**TINY, "epochs": 30}
+    gan = GANSampler(**params, precision="bf16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "ignored" warning now
+        handle = torch.nn.modules.module.register_module_forward_hook(record)
+        try:
+            gan.fit(X)
+        finally:
+            handle.remove()
+    assert torch.bfloat16 in seen  # the linear layers did run in bfloat16
+    assert all(p.dtype == torch.float32 for p in gan.generator_.parameters())
+    assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in gan.history_)
+    plain = GANSampler(**params).fit(X)
+    ours, theirs = gan.sample(2000, random_state=0), plain.sample(2000, random_state=0)
+    assert not np.array_equal(ours, theirs)  # bfloat16 did change the rounding
+    # ... and only the rounding: the same seed trains the same model.
+    # Measured: column means within 0.006 of the float32 model's and
+    # category shares equal at two decimals, where the same settings with
+    # another seed move the first column's mean by about 0.8.
+    np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.05)
+    shares = [
+        np.bincount(s[:, 1].astype(int), minlength=3) / 2000 for s in (ours, theirs)
+    ]
+    np.testing.assert_allclose(*shares, atol=0.03)
+
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+@cuda
+@pytest.mark.cuda
+def test_bf16_training_on_cuda(X):
+    if not torch.cuda.is_bf16_supported():
+        pytest.skip("this GPU has no bfloat16")
+    params = {**TINY, "device": "cuda", "epochs": 30}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gan = GANSampler(**params, precision="bf16").fit(X)
+    assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in gan.history_)
+    plain = GANSampler(**params).fit(X)
+    ours, theirs = gan.sample(2000, random_state=0), plain.sample(2000, random_state=0)
+    assert np.isfinite(ours).all()
+    assert set(np.unique(ours[:, 1])) <= {0.0, 1.0, 2.0}
+    # CUDA is not bit-reproducible, so the tolerance is wider than on the CPU.
+    np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.15)
