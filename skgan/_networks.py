@@ -122,6 +122,7 @@ class OutputHead(nn.Module):
                 values = _softmax((logits + gumbel) / self.tau)
             else:
                 values = logits + gumbel
+            values = values.to(out.dtype)  # (float32 noise, bfloat16 logits)
             if g in self.slices:
                 out[:, start:stop] = values.squeeze(1)
             else:

@@ -29,11 +29,14 @@ TINY = dict(
 @pytest.fixture(scope="module")
 def X():
     rng = np.random.RandomState(0)
+    # Two 3-level columns: softmax spans of one width are gathered and
+    # scattered through an index (a single span of its width is a slice).
     return np.column_stack(
         [
             rng.normal(size=300),
             rng.choice(3, 300).astype(float),
             rng.exponential(size=300),
+            rng.choice(3, 300).astype(float),
         ]
     )
 
