@@ -7,6 +7,7 @@ Run from the repository root::
     python benchmarks/speed.py --dataset synthetic --rows 10000,100000,1000000 \\
         --columns 10,100 --max-steps 20               # the size sweep
     python benchmarks/speed.py --smoke --no-ctgan     # a few seconds, for CI
+    python benchmarks/speed.py --device cuda --precision bf16   # on a GPU
 
 ctgan is measured only where it can be imported: run the script with the
 interpreter of the environment that has it (see ``benchmarks/README.md``).
@@ -165,6 +166,29 @@ with other work ``--threads 2`` can make a step many times slower than
 ``Parallel(n_jobs=-1)`` of worker processes, which no thread setting
 controls.
 
+GPU: ``--device cuda`` (default ``cpu``) runs both libraries on the first
+CUDA device: ``GANSampler(device="cuda")``, ``CTGAN(enable_gpu=True)`` (or
+``cuda=True`` on an older ctgan), skgan's encoder timing with
+``fit_transform(X, device=cuda)`` and ``to_device(..., cuda)``. Each child
+first creates its CUDA context and cuBLAS handle (a small matmul, counted
+in its warm-up, not in any figure) and then resets torch's peak-memory
+statistics. Every timed region ends with ``torch.cuda.synchronize()``
+(encoder, fit, ctgan's epoch timestamps, each sampling call); skgan's own
+per-epoch seconds end at its host synchronisation (the ``.tolist()`` of the
+epoch's losses), so they include the GPU's work. The speed table gains
+``peak GPU MiB`` (``torch.cuda.max_memory_allocated()`` of the child) and,
+for skgan, the GPU utilisation: ``nvidia-smi
+--query-gpu=utilization.gpu`` read every 0.2 s by a background thread
+during the timed epochs (2..N, or 1 when N = 1; the first GPU nvidia-smi
+lists), mean and max, "n/a" without nvidia-smi. The matmul rates are
+measured on the GPU (synchronised around each timing loop), in bfloat16
+with ``--precision bf16``, and the header names the GPU.
+``--precision {float32,bf16}`` (default float32) is skgan's
+``GANSampler(precision=...)``, passed only when it is not float32 (bf16 is
+autocast on CUDA; on the CPU skgan warns and trains in float32); ctgan
+always trains in float32. ``benchmarks/gpu_check.sh`` is the one command a
+GPU session runs (the cuda tests, Adult in both precisions, the size sweep).
+
 ctgan (Business Source License) is only imported here, optionally, in the
 child processes; skgan never depends on it. Install it in a separate
 environment (see ``benchmarks/README.md``) or pass ``--no-ctgan``.
@@ -182,10 +206,12 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -322,6 +348,75 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
+def synchronize(device: str) -> None:
+    """Wait for the GPU's queued work; ends every timed region (CPU: no-op)."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def peak_gpu_mib() -> float:
+    """torch's peak allocated CUDA memory in this process (reset at start)."""
+    return torch.cuda.max_memory_allocated() / 2**20
+
+
+class GpuUtilisation:
+    """``nvidia-smi``'s utilization.gpu (first GPU), every ``interval`` s.
+
+    Sampled by a background thread between :meth:`start` and :meth:`stop`
+    (one reading at the start, then one per interval). Without
+    ``nvidia-smi``, or where a reading fails, there are no samples and
+    :meth:`summary` is None.
+    """
+
+    QUERY = (
+        "nvidia-smi",
+        "--query-gpu=utilization.gpu",
+        "--format=csv,noheader,nounits",
+    )
+
+    def __init__(self, interval: float = 0.2):
+        self.interval = interval
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _read(self):
+        try:
+            proc = subprocess.run(
+                self.QUERY, capture_output=True, text=True, timeout=5, check=True
+            )
+            self.samples.append(float(proc.stdout.split()[0]))
+        except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+            pass
+
+    def _run(self):
+        due = time.monotonic()
+        while not self._stop.is_set():
+            self._read()
+            due += self.interval
+            self._stop.wait(max(0.0, due - time.monotonic()))
+
+    def start(self):
+        if self._thread is None and shutil.which(self.QUERY[0]) is not None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def summary(self):
+        if not self.samples:
+            return None
+        return {
+            "mean": statistics.fmean(self.samples),
+            "max": max(self.samples),
+            "samples": len(self.samples),
+            "interval_s": self.interval,
+        }
+
+
 def available_bytes():
     """MemAvailable from /proc/meminfo (None where there is none)."""
     try:
@@ -374,27 +469,39 @@ def rate_shape(layer: str, m: int, k: int, n: int) -> tuple:
     return (2 * m if layer.startswith("D ") else m, k, n)
 
 
-def matmul_gflops(m: int, k: int, n: int, min_seconds: float, repeats: int = 5):
-    """Median float32 GFLOP/s of ``torch.matmul`` (m x k) @ (k x n)."""
-    a = torch.randn(m, k)
-    b = torch.randn(k, n)
-    out = torch.empty(m, n)
+def matmul_gflops(
+    m: int,
+    k: int,
+    n: int,
+    min_seconds: float,
+    repeats: int = 5,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+):
+    """Median GFLOP/s of ``torch.matmul`` (m x k) @ (k x n) on ``device``."""
+    a = torch.randn(m, k, device=device, dtype=dtype)
+    b = torch.randn(k, n, device=device, dtype=dtype)
+    out = torch.empty(m, n, device=device, dtype=dtype)
     for _ in range(10):
         torch.matmul(a, b, out=out)
     # Size one timing block to about min_seconds / repeats.
     loops, elapsed = 1, 0.0
     while elapsed < min_seconds / repeats / 4:
         loops *= 2
+        synchronize(device)
         start = time.perf_counter()
         for _ in range(loops):
             torch.matmul(a, b, out=out)
+        synchronize(device)
         elapsed = time.perf_counter() - start
     loops = max(1, int(loops * (min_seconds / repeats) / elapsed))
     rates = []
     for _ in range(repeats):
+        synchronize(device)
         start = time.perf_counter()
         for _ in range(loops):
             torch.matmul(a, b, out=out)
+        synchronize(device)
         rates.append(2 * m * k * n * loops / (time.perf_counter() - start) / 1e9)
     return statistics.median(rates)
 
@@ -431,14 +538,16 @@ def median_epoch(seconds: list) -> float:
     return statistics.median(timed)
 
 
-def time_sampling(sample, n_rows: int, repeats: int):
+def time_sampling(sample, n_rows: int, repeats: int, device: str = "cpu"):
     """Median rows/s of ``sample(n_rows)``, and the seconds spent in all."""
     begin = time.perf_counter()
     sample(min(n_rows, 1000))  # warm-up
+    synchronize(device)
     rates = []
     for _ in range(repeats):
         start = time.perf_counter()
         out = sample(n_rows)
+        synchronize(device)
         rates.append(n_rows / (time.perf_counter() - start))
         assert len(out) == n_rows
     return statistics.median(rates), time.perf_counter() - begin
@@ -450,15 +559,22 @@ def measure_skgan(X, spec: dict) -> dict:
     from skgan import GANSampler
     from skgan._encoding import TableEncoder  # private: timing only
 
-    seed, cap = spec["seed"], spec["max_steps"]
+    seed, cap, device = spec["seed"], spec["max_steps"], spec["device"]
     result = {"library": "skgan", "version": skgan.__version__}
 
     start = time.perf_counter()
     encoder = TableEncoder()
-    encoded = encoder.fit_transform(X, random_state=seed, mode_state=seed)
-    encoder.to_device(*encoded, torch.device("cpu"))
+    if device == "cuda":
+        encoded = encoder.fit_transform(
+            X, device=torch.device("cuda"), random_state=seed, mode_state=seed
+        )
+        table = encoder.to_device(*encoded, torch.device("cuda"))
+        synchronize(device)
+    else:
+        encoded = encoder.fit_transform(X, random_state=seed, mode_state=seed)
+        table = encoder.to_device(*encoded, torch.device("cpu"))
     result["encoder"] = time.perf_counter() - start
-    del encoder, encoded
+    del encoder, encoded, table
 
     # Benchmark only: cap the steps of each epoch (the module docstring).
     limit = {"steps": cap or None}
@@ -474,23 +590,52 @@ def measure_skgan(X, spec: dict) -> dict:
         return dataclasses.replace(config, steps_per_epoch=steps)
 
     GANSampler._training_config = capped
-    gan = GANSampler(
+    params = dict(
         epochs=spec["epochs"],
-        device="cpu",
+        device=device,
         random_state=seed,
         batch_size=BATCH_SIZE,
         pac=PAC,
     )
-    start = time.perf_counter()
-    gan.fit(X)
-    total = time.perf_counter() - start
+    if spec["precision"] != "float32":  # a GANSampler without it: float32 only
+        params["precision"] = spec["precision"]
+    gan = GANSampler(**params)
+    real_train_epoch = sampler_module.train_epoch
+    monitor = None
+    if device == "cuda":
+        # GPU utilisation during the timed epochs (2..N; 1 when N = 1).
+        monitor = GpuUtilisation()
+        first_timed = min(2, spec["epochs"])
+        calls = []
+
+        def monitored_epoch(*args, **kwargs):
+            calls.append(None)
+            if len(calls) == first_timed:
+                monitor.start()
+            return real_train_epoch(*args, **kwargs)
+
+        sampler_module.train_epoch = monitored_epoch
+    try:
+        start = time.perf_counter()
+        gan.fit(X)
+        synchronize(device)
+        total = time.perf_counter() - start
+    finally:
+        sampler_module.train_epoch = real_train_epoch
+        if monitor is not None:
+            monitor.stop()
+    # Each epoch's seconds end at skgan's own host synchronisation (.tolist()
+    # of the losses), so they are the GPU's time too.
     seconds = [entry["seconds"] for entry in gan.history_]
     steps = min(cap, full_steps[0]) if cap else full_steps[0]
     encoder = gan.encoder_
     conditional = bool(gan.conditional) and len(encoder.category_spans_) > 0
     rows_per_s, sample_seconds = time_sampling(
-        gan.sample, spec["n_sample"], spec["sample_repeats"]
+        gan.sample, spec["n_sample"], spec["sample_repeats"], device
     )
+    if device == "cuda":
+        result["peak_gpu_mib"] = peak_gpu_mib()
+        result["gpu_util"] = monitor.summary()
     result.update(
         epochs=seconds,
         epoch=median_epoch(seconds),
@@ -508,7 +653,6 @@ def measure_skgan(X, spec: dict) -> dict:
 
     # Executed GEMM FLOPs of one step, with the fitted encoder (real widths).
     counter = {"flops": 0}
-    real_train_epoch = sampler_module.train_epoch
 
     def counted_epoch(*args, **kwargs):
         with count_gemm_flops(counter):
@@ -531,14 +675,15 @@ def measure_skgan(X, spec: dict) -> dict:
     return result
 
 
-def make_ctgan(epochs):
+def make_ctgan(epochs, device="cpu"):
     from ctgan import CTGAN
 
     kwargs = dict(epochs=epochs, batch_size=BATCH_SIZE, pac=PAC, verbose=False)
+    gpu = device == "cuda"
     if "enable_gpu" in inspect.signature(CTGAN).parameters:
-        kwargs["enable_gpu"] = False  # what the deprecated cuda=False means
+        kwargs["enable_gpu"] = gpu  # what the deprecated cuda=gpu means
     else:
-        kwargs["cuda"] = False
+        kwargs["cuda"] = gpu
     # Default architecture: embedding 128, generator and critic (256, 256).
     return CTGAN(**kwargs)
 
@@ -549,6 +694,7 @@ def measure_ctgan(X, spec: dict) -> dict:
     from ctgan.data_transformer import DataTransformer
 
     seed, cap, epochs = spec["seed"], spec["max_steps"], spec["epochs"]
+    device = spec["device"]
     discrete = [c for c in X.columns if X[c].dtype == object]
     torch.manual_seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - ctgan samples from the global RNG
@@ -582,8 +728,10 @@ def measure_ctgan(X, spec: dict) -> dict:
 
     def timed_epochs(iterable, *args, **kwargs):
         for item in iterable:
+            synchronize(device)
             stamps.append(time.perf_counter())
             yield item
+        synchronize(device)
         stamps.append(time.perf_counter())
 
     @contextlib.contextmanager
@@ -599,12 +747,13 @@ def measure_ctgan(X, spec: dict) -> dict:
             if timestamps:
                 ctgan_module.tqdm = original_tqdm
 
-    model = make_ctgan(epochs)
+    model = make_ctgan(epochs, device)
     total = None
     if original_tqdm is not None:
         with patched(True):
             start = time.perf_counter()
             model.fit(X, discrete)
+            synchronize(device)
             total = time.perf_counter() - start
     if total is not None and len(stamps) == epochs + 1:
         seconds = list(np.diff(stamps))
@@ -620,11 +769,13 @@ def measure_ctgan(X, spec: dict) -> dict:
         n = max(epochs, 1)
         with patched(False):
             start = time.perf_counter()
-            make_ctgan(1).fit(X, discrete)
+            make_ctgan(1, device).fit(X, discrete)
+            synchronize(device)
             one = time.perf_counter() - start
-            model = make_ctgan(n + 1)
+            model = make_ctgan(n + 1, device)
             start = time.perf_counter()
             model.fit(X, discrete)
+            synchronize(device)
             total = time.perf_counter() - start
         per_epoch = (total - one) / n
         result.update(
@@ -639,8 +790,11 @@ def measure_ctgan(X, spec: dict) -> dict:
     except AttributeError:
         result["cond"] = None
     rows_per_s, sample_seconds = time_sampling(
-        model.sample, spec["n_sample"], spec["sample_repeats"]
+        model.sample, spec["n_sample"], spec["sample_repeats"], device
     )
+    if device == "cuda":
+        result["peak_gpu_mib"] = peak_gpu_mib()
+        result["torch_device"] = str(getattr(model, "_device", None))  # private
     result.update(
         steps=steps,
         full_steps=full_steps,
@@ -682,6 +836,13 @@ def child_main(spec: dict) -> int:
         # process): pay it here so that no fit is charged for it.
         start = time.perf_counter()
         torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+        if spec["device"] == "cuda":
+            # CUDA context and cuBLAS handle: not charged to the encoder.
+            ones = torch.ones(64, 64, device="cuda")
+            torch.matmul(ones, ones)
+            torch.cuda.synchronize()
+            del ones
+            torch.cuda.reset_peak_memory_stats()
         warm_up = time.perf_counter() - start
         if spec["library"] == "ctgan":
             with warnings.catch_warnings():
@@ -868,6 +1029,20 @@ def parse_args(argv):
         action="store_true",
         help="one synthetic 2,000 x 4 table, 1 epoch: seconds, no data file",
     )
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where both libraries train and sample, and the matmul rates are "
+        "measured (default cpu)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=("float32", "bf16"),
+        default="float32",
+        help="skgan's GANSampler(precision=...) (default float32; bf16 is "
+        "autocast on CUDA only); ctgan always trains in float32",
+    )
     parser.add_argument("--no-ctgan", action="store_true")
     parser.add_argument(
         "--ctgan-budget",
@@ -901,6 +1076,8 @@ def parse_args(argv):
         parser.error("--max-steps must be >= 0")
     if ("adult" in datasets or "adult-numeric" in datasets) and not args.data.exists():
         sys.exit(f"error: data file {args.data} not found (pass --data PATH).")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("error: --device cuda, but torch sees no CUDA device.")
 
     base = dict(
         data=str(args.data),
@@ -910,6 +1087,8 @@ def parse_args(argv):
         n_sample=10_000 if args.smoke else 100_000,
         sample_repeats=1 if args.smoke else 3,
         threads=args.threads,
+        device=args.device,
+        precision=args.precision,
     )
     tables = [
         dict(base, dataset=d, rows=None, columns=None)
@@ -943,8 +1122,16 @@ def print_header(args, settings, threads, ctgan_note):
         f"  settings   epochs={settings['epochs']}, batch_size={BATCH_SIZE}, "
         f"pac={PAC}, max_steps={args.max_steps or 'none'}, sample "
         f"{settings['n_sample']:,} rows x{settings['sample_repeats']}, "
-        f"device=cpu, seed={args.seed}" + (", --smoke" if args.smoke else "")
+        f"device={args.device}, precision={args.precision}, seed={args.seed}"
+        + (", --smoke" if args.smoke else "")
     )
+    if args.device == "cuda":
+        props = torch.cuda.get_device_properties(torch.cuda.current_device())
+        print(
+            f"  gpu        {torch.cuda.get_device_name()}, "
+            f"{props.total_memory / 2**30:.0f} GiB, CUDA {torch.version.cuda}, "
+            f"float32 matmul precision {torch.get_float32_matmul_precision()!r}"
+        )
     print(f"  ctgan      {ctgan_note or f'budget {args.ctgan_budget:g} s per table'}")
     print(f"  load avg   {load_average()} (start)")
 
@@ -987,32 +1174,50 @@ def ctgan_skip_note(record, ctgan_runs, budget):
     return None
 
 
-def run_tables(tables, ctgan_note, budget) -> list:
-    """One record per table: skgan's and ctgan's child results, notes."""
+def run_tables(tables, ctgan_note, budget, done=None) -> list:
+    """One record per table: skgan's and ctgan's child results, notes.
+
+    ``done(records)``, if given, is called after each table.
+    """
     records = []
     ctgan_runs = {}  # columns -> [(rows, result)] of ctgan's synthetic runs
     for spec in tables:
         record = {"spec": spec, "label": table_label(spec), "ctgan": None}
         records.append(record)
         record["skgan"] = run_child(dict(spec, library="skgan"))
-        if ctgan_note:
-            record["ctgan_note"] = ctgan_note
-            continue
-        if spec["dataset"] == "synthetic":
-            note = ctgan_skip_note(record, ctgan_runs, budget)
-            if note:
-                record["ctgan_note"] = note
-                print(f"  {note}", flush=True)
-                continue
-        ct = record["ctgan"] = run_child(dict(spec, library="ctgan"))
-        if spec["dataset"] == "synthetic":
-            ctgan_runs[spec["columns"]].append((spec["rows"], ct))
-        if not ok(ct):
-            record["ctgan_note"] = f"ctgan failed on {record['label']}: {ct['error']}"
+        run_ctgan(record, ctgan_note, ctgan_runs, budget)
+        if done is not None:
+            done(records)
     return records
 
 
-def measure_rates(records, min_seconds) -> dict:
+def run_ctgan(record, ctgan_note, ctgan_runs, budget):
+    """ctgan's child on the record's table, unless it is skipped (a note)."""
+    spec = record["spec"]
+    if ctgan_note:
+        record["ctgan_note"] = ctgan_note
+        return
+    if spec["dataset"] == "synthetic":
+        note = ctgan_skip_note(record, ctgan_runs, budget)
+        if note:
+            record["ctgan_note"] = note
+            print(f"  {note}", flush=True)
+            return
+    ct = record["ctgan"] = run_child(dict(spec, library="ctgan"))
+    if spec["dataset"] == "synthetic":
+        ctgan_runs[spec["columns"]].append((spec["rows"], ct))
+    if not ok(ct):
+        record["ctgan_note"] = f"ctgan failed on {record['label']}: {ct['error']}"
+
+
+def rate_dtype(settings) -> torch.dtype:
+    """The matmul dtype of skgan's training GEMMs (bf16: autocast on CUDA)."""
+    if settings["device"] == "cuda" and settings["precision"] == "bf16":
+        return torch.bfloat16
+    return torch.float32
+
+
+def measure_rates(records, min_seconds, device="cpu", dtype=torch.float32) -> dict:
     """skgan's step GEMMs per table, and matmul GFLOP/s at their shapes."""
     rates = {}
     for record in records:
@@ -1023,7 +1228,9 @@ def measure_rates(records, min_seconds) -> dict:
         for layer, m, k, n, _ in gemms:
             shape = rate_shape(layer, m, k, n)
             if shape not in rates:
-                rates[shape] = matmul_gflops(*shape, min_seconds=min_seconds)
+                rates[shape] = matmul_gflops(
+                    *shape, min_seconds=min_seconds, device=device, dtype=dtype
+                )
         analytic = gemm_flops(gemms)
         bound = sum(
             count * 2 * m * k * n / (rates[rate_shape(layer, m, k, n)] * 1e9)
@@ -1092,40 +1299,59 @@ def print_speed(records, settings, per_step):
     def train_time(result):
         return get(result, "step", 1e3) if per_step else get(result, "epoch")
 
+    gpu = settings["device"] == "cuda"
     rows = []
     for record in records:
         sk, ct = record["skgan"], record["ctgan"]
         cells = [record["label"]]
-        for a, b in (
+        pairs = [
             (get(sk, "encoder"), get(ct, "encoder")),
             (train_time(sk), train_time(ct)),
             (get(sk, "rows_per_s"), get(ct, "rows_per_s")),
             (get(sk, "peak_mib"), get(ct, "peak_mib")),
-        ):
+        ]
+        if gpu:
+            pairs.append((get(sk, "peak_gpu_mib"), get(ct, "peak_gpu_mib")))
+        for a, b in pairs:
             cells += [fmt(a), fmt(b), ratio(a, b)]
+        if gpu:
+            util = get(sk, "gpu_util")
+            cells.append(f"{util['mean']:.0f} / {util['max']:.0f}" if util else "n/a")
         rows.append(cells)
-    print_table(
-        rows,
-        (
-            "table",
-            "encoder fit+transform s\nskgan",
+    headers = [
+        "table",
+        "encoder fit+transform s\nskgan",
+        "ctgan",
+        "sk/ct",
+        f"training {unit}\nskgan",
+        "ctgan",
+        "sk/ct",
+        f"sample {settings['n_sample']:,} rows/s\nskgan",
+        "ctgan",
+        "sk/ct",
+        "peak RSS MiB\nskgan",
+        "ctgan",
+        "sk/ct",
+    ]
+    if gpu:
+        headers += [
+            "peak GPU MiB\nskgan",
             "ctgan",
             "sk/ct",
-            f"training {unit}\nskgan",
-            "ctgan",
-            "sk/ct",
-            f"sample {settings['n_sample']:,} rows/s\nskgan",
-            "ctgan",
-            "sk/ct",
-            "peak RSS MiB\nskgan",
-            "ctgan",
-            "sk/ct",
-        ),
-    )
+            "skgan GPU util %\nmean / max",
+        ]
+    print_table(rows, headers)
     print(
         "sk/ct: below 1 means skgan is faster (times) or smaller (memory); "
         "above 1 means faster for rows/s."
     )
+    if gpu:
+        print(
+            "peak GPU MiB: torch.cuda.max_memory_allocated() of the child "
+            "process. GPU util: nvidia-smi utilization.gpu every 0.2 s during "
+            "skgan's timed epochs (n/a: no nvidia-smi or no reading). skgan "
+            f"precision={settings['precision']}; ctgan trains in float32."
+        )
     for note in sorted({r["ctgan_note"] for r in records if r.get("ctgan_note")}):
         print(note)
     ran = [r["ctgan"] for r in records if ok(r["ctgan"])]
@@ -1133,7 +1359,8 @@ def print_speed(records, settings, per_step):
         print(
             f"ctgan {', '.join(sorted({r['version'] for r in ran}))}: epoch time "
             f"by {'; '.join(sorted({r['method'] for r in ran}))}; "
-            "CTGAN(batch_size=500, pac=10, cpu, default (256, 256) networks)"
+            "CTGAN(batch_size=500, pac=10, "
+            f"{'enable_gpu=True' if gpu else 'cpu'}, default (256, 256) networks)"
         )
     if any(r["steps"] < r["full_steps"] for r in ran):
         print(
@@ -1143,7 +1370,7 @@ def print_speed(records, settings, per_step):
         )
 
 
-def print_flops(records, threads):
+def print_flops(records, threads, settings):
     print(
         "skgan training FLOPs per step (GEMMs only; analytic formula of the "
         "docstring, and the mm/addmm torch executed in one step)"
@@ -1187,9 +1414,16 @@ def print_flops(records, threads):
                 f"{record['label']}: executed count unavailable "
                 f"({record['skgan']['count_error']})"
             )
+    if settings["device"] == "cuda":
+        dtype = str(rate_dtype(settings)).removeprefix("torch.")
+        where = f"{gpu_name(settings)}'s {dtype} torch.matmul rate for its shape"
+    else:
+        where = (
+            "this machine's float32 torch.matmul rate for its shape, "
+            f"{threads} thread(s)"
+        )
     print(
-        f"GEMM-bound: each GEMM at this machine's float32 torch.matmul rate for "
-        f"its shape, {threads} thread(s); critic layers at "
+        f"GEMM-bound: each GEMM at {where}; critic layers at "
         f"{2 * BATCH_SIZE // PAC} packs (the critic step's shape)."
     )
 
@@ -1213,6 +1447,22 @@ def print_details(records, rates):
                 f"loaded {result['rss_data_mib']:,.0f} MiB; process "
                 f"{result['process_seconds']:.1f} s"
             )
+            if result.get("peak_gpu_mib") is not None:
+                util = result.get("gpu_util")
+                print(
+                    f"           peak GPU {result['peak_gpu_mib']:,.0f} MiB"
+                    + (
+                        f"; GPU util mean {util['mean']:.1f} %, max "
+                        f"{util['max']:.0f} %, {util['samples']} readings"
+                        if util
+                        else ""
+                    )
+                    + (
+                        f"; torch device {result['torch_device']}"
+                        if result.get("torch_device")
+                        else ""
+                    )
+                )
         probe = record.get("ctgan_probe")
         if ok(probe):
             print(
@@ -1230,10 +1480,16 @@ def print_details(records, rates):
             )
 
 
-def write_json(path, records, rates, settings, threads):
+def gpu_name(settings):
+    return torch.cuda.get_device_name() if settings["device"] == "cuda" else None
+
+
+def write_json(path, records, rates, settings, threads, complete=True):
+    """All the figures; ``complete=False``: the tables measured so far only."""
     keys = ("label", "spec", "skgan", "ctgan", "ctgan_note", "ctgan_probe")
     keys += ("ctgan_estimate", "gemms", "flops")
     payload = {
+        "complete": complete,
         "date": datetime.date.today().isoformat(),
         "machine": {
             "platform": platform.platform(),
@@ -1242,6 +1498,8 @@ def write_json(path, records, rates, settings, threads):
             "torch": torch.__version__,
             "threads": threads,
             "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "gpu": gpu_name(settings),
+            "cuda": torch.version.cuda if settings["device"] == "cuda" else None,
         },
         "settings": settings,
         "tables": [{key: record.get(key) for key in keys} for record in records],
@@ -1249,9 +1507,11 @@ def write_json(path, records, rates, settings, threads):
             {"m": m, "k": k, "n": n, "gflops": rate}
             for (m, k, n), rate in rates.items()
         ],
+        "matmul_dtype": str(rate_dtype(settings)).removeprefix("torch."),
     }
     path.write_text(json.dumps(payload, indent=2, default=to_json) + "\n")
-    print(f"\nresults written to {path}")
+    if complete:
+        print(f"\nresults written to {path}")
 
 
 def main(argv=None):
@@ -1274,9 +1534,19 @@ def main(argv=None):
         threads = torch.get_num_threads()
     print_header(args, settings, threads, ctgan_note)
 
-    records = run_tables(tables, ctgan_note, args.ctgan_budget)
+    def save_so_far(records):
+        # A run stopped part-way (a time limit) still leaves its finished tables.
+        if args.json:
+            write_json(args.json, records, {}, settings, threads, complete=False)
+
+    records = run_tables(tables, ctgan_note, args.ctgan_budget, save_so_far)
     with limit_threads(args.threads):
-        rates = measure_rates(records, min_seconds=0.05 if args.smoke else 0.5)
+        rates = measure_rates(
+            records,
+            min_seconds=0.05 if args.smoke else 0.5,
+            device=args.device,
+            dtype=rate_dtype(settings),
+        )
     print(f"  load avg   {load_average()} (end)")
 
     print()
@@ -1284,7 +1554,7 @@ def main(argv=None):
     print()
     print_speed(records, settings, per_step=bool(args.max_steps))
     print()
-    print_flops(records, threads)
+    print_flops(records, threads, settings)
     print()
     print_details(records, rates)
     if args.json:
