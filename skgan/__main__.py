@@ -316,6 +316,7 @@ def _fit(args) -> int:
         categorical_features=categorical,
         epochs=args.epochs,
         device=args.device,
+        precision=args.precision,
         random_state=args.seed,
         verbose=0 if args.quiet else 1,
         **({} if args.batch_size is None else {"batch_size": args.batch_size}),
@@ -565,6 +566,13 @@ def _parser():
         default="auto",
         help="auto (a CUDA GPU when there is one), cpu, cuda, cuda:N or mps "
         "(default: auto)",
+    )
+    fit.add_argument(
+        "--precision",
+        choices=("float32", "bf16"),
+        default="float32",
+        help="bf16: bfloat16 autocast when training on a CUDA GPU; elsewhere a "
+        "warning and float32 (default: float32)",
     )
     fit.add_argument(
         "--seed",
