@@ -237,9 +237,10 @@ def _em(x, weight, n_eff, state, n_iter):
 def _softmax_(scores: torch.Tensor) -> torch.Tensor:
     """Softmax over the (short) first axis, the modes, in place.
 
-    Written out because torch's CPU softmax over a last axis of about ten
-    entries took 54 % of a 20,000-row, 6-column fit (profiled: 20 ms a call
-    in float64, against about 7 ms for these five operations).
+    Written out because torch's CPU softmax over a short axis is slow: over
+    a last axis of about ten entries it took 54 % of a 20,000-row, 6-column
+    fit (profiled: 20 ms a call in float64, against about 7 ms for five
+    written-out operations).
 
     Scores more than 80 below the row's best are raised to -80 first: the
     responsibility they get, at most exp(-80) = 2e-35, is as good as zero,
