@@ -76,7 +76,7 @@ def _estimator_has(attr):
     def check(self):
         estimator = getattr(self, "estimator_", None)
         if estimator is None:
-            estimator = self._default_estimator()
+            estimator = self._unfitted_estimator()
         return hasattr(estimator, attr)
 
     return check
@@ -132,13 +132,13 @@ class _GANAugmented(MetaEstimatorMixin, BaseEstimator):
             n_new = max(1, int(round(self.n_synthetic * X.shape[0])))
         self.sampler_, X_new, y_new = self._synthesize(X, y, n_new)
         self.n_synthetic_ = n_new
-        if self.estimator is None:
-            estimator = self._default_estimator()
-        else:
-            estimator = clone(self.estimator)
         X_all, y_all = append_rows(X, X_new), np.concatenate([y, y_new])
-        self.estimator_ = estimator.fit(X_all, y_all)
+        self.estimator_ = clone(self._unfitted_estimator()).fit(X_all, y_all)
         return self
+
+    def _unfitted_estimator(self):
+        """The ``estimator`` parameter, or the default when it is None."""
+        return self._default_estimator() if self.estimator is None else self.estimator
 
     def _validated(self, X):
         check_is_fitted(self)
@@ -189,12 +189,7 @@ class _GANAugmented(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        estimator = (
-            self.estimator
-            if self.estimator is not None
-            else (self._default_estimator())
-        )
-        inner = get_tags(estimator).input_tags
+        inner = get_tags(self._unfitted_estimator()).input_tags
         tags.input_tags.allow_nan = inner.allow_nan
         tags.input_tags.string = inner.string
         tags.input_tags.sparse = False

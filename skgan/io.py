@@ -33,7 +33,6 @@ _UNSUPPORTED_UINTS = (np.uint16, np.uint32, np.uint64)
 
 def _allowed_classes() -> dict:
     """The only classes a file may instantiate, by qualified name."""
-    from ._augment import GANAugmentedClassifier, GANAugmentedRegressor  # noqa: F401
     from ._columns import ColumnInfo, ColumnSet, Target
     from ._encoding import (
         ModeNormalizer,
