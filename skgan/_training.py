@@ -64,12 +64,11 @@ def gradient_penalty(discriminator, real, fake) -> torch.Tensor:
     # segment between a real and a fake pack.
     alpha = torch.rand(n_packs, 1, 1, device=real.device, dtype=real.dtype)
     alpha = alpha.expand(n_packs, pac, 1).reshape(-1, 1)
-    mixed = alpha * real + (1.0 - alpha) * fake
-    if not mixed.requires_grad:  # (with an embedded condition it already does)
-        mixed.requires_grad_(True)
-    scores = discriminator.score(mixed)
-    (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
-    norms = grads.reshape(n_packs, -1).norm(2, dim=1)
+    mixed = alpha * real.detach() + (1.0 - alpha) * fake.detach()
+    # d score / d input as a function of the weights: exact for the
+    # piecewise-linear critic, and a single backward pass instead of double
+    # backward (see Discriminator.input_gradient).
+    norms = discriminator.input_gradient(mixed).float().norm(2, dim=1)
     return ((norms - 1.0) ** 2).mean()
 
 

@@ -60,6 +60,11 @@ def test_cpu_dropout_keeps_the_right_share_and_rescales(p):
     assert per_column.min() > 1 - p - 0.1 and per_column.max() < 1 - p + 0.1
     # Two calls draw two masks.
     assert not torch.equal(kept, drop(x) != 0)
+    # The masks of the gradient penalty (Discriminator.input_gradient).
+    mask = drop.mask(x)
+    assert abs((mask != 0).float().mean().item() - (1 - p)) < 0.005
+    nonzero = mask[mask != 0]
+    torch.testing.assert_close(nonzero, torch.full_like(nonzero, 1 / (1 - p)))
 
 
 def test_cpu_dropout_is_identity_in_eval_and_follows_the_seed():
@@ -80,6 +85,51 @@ def test_gradient_penalty_double_backward_through_cpu_dropout():
     penalty.backward()
     first = critic.net[0].weight.grad
     assert first is not None and torch.isfinite(first).all() and first.abs().sum() > 0
+
+
+def _penalty_gradients(critic, rows, explicit):
+    """The weights' gradients of a gradient penalty, and the input gradient.
+
+    ``explicit`` uses :meth:`Discriminator.input_gradient`; otherwise
+    autograd's double backward, as WGAN-GP is usually written.
+    """
+    critic.zero_grad(set_to_none=True)
+    torch.manual_seed(5)  # the same dropout masks for both
+    if explicit:
+        grad = critic.input_gradient(rows)
+    else:
+        x = rows.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic.score(x).sum(), x, create_graph=True)
+        grad = grad.reshape(len(rows) // critic.pac, -1)
+    ((grad.norm(dim=1) - 1) ** 2).mean().backward()
+    weights = [
+        torch.zeros_like(q) if q.grad is None else q.grad for q in critic.parameters()
+    ]
+    return grad.detach(), weights
+
+
+@pytest.mark.parametrize(
+    "dropout, training, cond_width",
+    [(0.5, True, 0), (0.5, True, 300), (0.0, True, 0), (0.3, False, 0)],
+)
+def test_explicit_input_gradient_equals_double_backward(dropout, training, cond_width):
+    torch.manual_seed(0)
+    critic = Discriminator(7, (16, 12), pac=3, dropout=dropout, cond_width=cond_width)
+    critic = critic.double().train(training)
+    inputs = critic.inputs(
+        torch.randn(12, 7, dtype=torch.float64),
+        torch.eye(cond_width, dtype=torch.float64)[:12] if cond_width else None,
+    )
+    grad, weights = _penalty_gradients(critic, inputs.detach(), explicit=True)
+    want_grad, want_weights = _penalty_gradients(critic, inputs.detach(), explicit=False)
+    assert grad.shape == (4, 3 * inputs.shape[1])
+    torch.testing.assert_close(grad, want_grad)
+    for got, want in zip(weights, want_weights):
+        torch.testing.assert_close(got, want)
+    # Not vacuous: every linear layer's weights get a penalty gradient.
+    linear = [m.weight for m in critic.net if isinstance(m, torch.nn.Linear)]
+    for w in linear:
+        assert w.grad is not None and w.grad.abs().sum() > 0
 
 
 # ---------------------------------------------------------- output head
