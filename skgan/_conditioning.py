@@ -51,24 +51,45 @@ class ConditionSpace:
         self.owner = torch.repeat_interleave(
             torch.arange(self.n_columns, device=device), sizes
         )
-        # Padded (c, max_k) probability tables for the per-row categorical draw.
-        max_k = int(sizes.max()) if self.n_columns else 0
-        slot = torch.arange(max_k, device=device)
-        valid = slot.unsqueeze(0) < sizes.unsqueeze(1)
-        table_index = torch.where(valid, self.offsets.unsqueeze(1) + slot, 0)
-        padded = torch.where(valid, counts[table_index], 0).to(torch.float64)
-        self._log_freq = _normalise(torch.log1p(padded) * valid)
-        self._freq = _normalise(padded)
+        # Inverse-CDF tables over the whole condition vector: each column's
+        # cumulative probabilities, plus the column's index, so one sorted
+        # sequence holds them all (column j's lie in [j, j + 1]).
+        weights = counts.to(torch.float64)
+        self._log_cdf = self._stacked_cdf(torch.log1p(weights))
+        self._cdf = self._stacked_cdf(weights)
+        # The last category of each column with a positive probability.
+        last = self.offsets + sizes - 1
+        positive = torch.nonzero(weights > 0).ravel()
+        self._last = last.scatter_reduce(
+            0, self.owner[positive], positive, "amax", include_self=False
+        )
+
+    def _stacked_cdf(self, weights: torch.Tensor) -> torch.Tensor:
+        running = torch.cumsum(weights, 0)
+        before = running[self.offsets] - weights[self.offsets]
+        running = running - before[self.owner]  # cumulative within each column
+        # Divided by the column's own last value, which becomes exactly 1:
+        # column j's values lie in [j, j + 1] and end at j + 1.
+        total = running[self.offsets + self.n_categories - 1].clamp_min(1e-300)
+        return running / total[self.owner] + self.owner.to(weights.dtype)
 
     def draw(self, batch_size: int, *, log_frequency: bool, rng=None):
-        """A random column per row, and a category of it: (column, position)."""
+        """A random column per row, and a category of it: (column, position).
+
+        The category is drawn by inverse CDF: one uniform number per row and
+        a binary search (``torch.multinomial`` over a gathered probability
+        table cost 570 µs for 500 rows of Adult, against 36 µs).
+        """
         device = self.offsets.device
         column = torch.randint(
             self.n_columns, (batch_size,), device=device, generator=rng
         )
-        table = self._log_freq if log_frequency else self._freq
-        category = torch.multinomial(table[column], 1, generator=rng).squeeze(1)
-        return column, self.offsets[column] + category
+        cdf = self._log_cdf if log_frequency else self._cdf
+        u = torch.rand(batch_size, dtype=torch.float64, device=device, generator=rng)
+        position = torch.searchsorted(cdf, column + u, right=True)
+        # column + u rounds up to column + 1 for u within 1e-16 of 1.
+        position = torch.minimum(position, self._last[column])
+        return column, position
 
     def one_hot(self, position: torch.Tensor) -> torch.Tensor:
         """Condition vectors with a 1 at each row's ``position``."""
@@ -130,7 +151,3 @@ def category_counts(codes: torch.Tensor, n_categories) -> torch.Tensor:
     return torch.bincount(
         (codes.long() + offsets).flatten(), minlength=int(sizes.sum())
     )
-
-
-def _normalise(table: torch.Tensor) -> torch.Tensor:
-    return table / table.sum(dim=1, keepdim=True).clamp_min(1e-300)

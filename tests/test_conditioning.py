@@ -62,3 +62,20 @@ def test_reproducible_with_a_generator_and_global_rng_untouched():
     assert torch.equal(torch.get_rng_state(), state)
     for x, y in zip(a, b, strict=True):
         assert torch.equal(x, y)
+
+
+def test_unused_categories_are_never_drawn_and_the_rest_keep_their_shares():
+    # A pandas categorical can declare levels no training row has: count 0,
+    # first, inside and last in a column, and a one-level column between.
+    from skgan._conditioning import ConditionSpace
+
+    counts = torch.tensor([0, 5, 0, 3, 0, 7, 0, 0, 9, 1, 0])
+    space = ConditionSpace([5, 1, 5], counts)
+    rng = torch.Generator().manual_seed(0)
+    column, position = space.draw(300_000, log_frequency=False, rng=rng)
+    assert (space.owner[position] == column).all()
+    shares = torch.bincount(position, minlength=11).double() / len(position)
+    per_column = torch.tensor([8.0] * 5 + [7.0] + [10.0] * 5, dtype=torch.float64)
+    expected = counts / per_column / 3  # columns are chosen uniformly
+    assert (shares[counts == 0] == 0).all()
+    torch.testing.assert_close(shares, expected, atol=0.004, rtol=0)
