@@ -129,23 +129,23 @@ A GEMM of ``(m, k, n)`` costs ``2 m k n``. One training step (n_critic=1)
 runs each layer's forward GEMM the following number of times (backward
 GEMMs, of the same cost, included):
 
-* generator block 1: ``3 + E`` (forward in the critic step, without
-  gradients, and in the generator step; the weight gradient; the input
-  gradient only when the input carries an embedded condition); block 2 and
-  output: ``4`` (one more: the input gradient);
-* critic layer 2: ``14``. Critic step, real and fake packs together (``2P``
+* generator block 1: ``2 + E`` (one forward, in the critic step, whose
+  graph the generator step reuses; the weight gradient; the input gradient
+  only when the input carries an embedded condition); block 2 and output:
+  ``3`` (one more: the input gradient);
+* critic layer 2: ``12``. Critic step, real and fake packs together (``2P``
   packs, so twice the cost): forward, weight gradient, input gradient
-  (``6``). Gradient penalty on ``P`` interpolated packs: forward, the
-  ``autograd.grad`` input gradient, and in the backward pass the double
-  backward (weight gradient and gradient of the gradient) plus a backward of
-  the forward path (weight and input gradient; torch runs it, with the zero
-  gradients that LeakyReLU's second derivative gives) (``6``). Generator
-  step: forward and input gradient, the critic's weights frozen (``2``);
-* critic layer 1: ``12 + 2E`` (as layer 2, but the critic step's input
+  (``6``). Gradient penalty on ``P`` interpolated packs, with the input
+  gradient written out (``Discriminator.input_gradient``, no double
+  backward): a forward without graph, the input-gradient product, and in
+  the backward pass its weight gradient and input gradient (``4``).
+  Generator step: forward and input gradient, the critic's weights frozen
+  (``2``);
+* critic layer 1: ``10 + 2E`` (as layer 2, but the critic step's input
   gradient exists only when the input carries an embedded condition);
-* critic output: ``11`` (``6 + 3 + 2``: it has no LeakyReLU after it, and
-  the gradient it starts from is a constant);
-* condition embeddings (``E = 1`` only): ``8`` (generator: two forwards, one
+* critic output: ``8`` (``6 + 2``: the penalty's input gradient starts from
+  its weights, expanded, with no product);
+* condition embeddings (``E = 1`` only): ``7`` (generator: one forward, one
   weight gradient; critic: three forwards, two weight gradients).
 
 As a check, the script counts the FLOPs of the ``aten.mm``/``aten.addmm``
@@ -445,18 +445,18 @@ def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
     gemms = []
     width = LATENT_DIM + e
     for i, h in enumerate(DIMS):
-        gemms.append((f"G block {i + 1}", batch, width, h, 3 + E if i == 0 else 4))
+        gemms.append((f"G block {i + 1}", batch, width, h, 2 + E if i == 0 else 3))
         width += h
-    gemms.append(("G output", batch, width, d, 4))
+    gemms.append(("G output", batch, width, d, 3))
     if embedded:
-        gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 8))
+        gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 7))
     width = pac * (d + e)
     for i, h in enumerate(DIMS):
         gemms.append(
-            (f"D layer {i + 1}", packs, width, h, 12 + 2 * E if i == 0 else 14)
+            (f"D layer {i + 1}", packs, width, h, 10 + 2 * E if i == 0 else 12)
         )
         width = h
-    gemms.append(("D output", packs, width, 1, 11))
+    gemms.append(("D output", packs, width, 1, 8))
     return gemms
 
 

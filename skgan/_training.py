@@ -88,39 +88,50 @@ def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
     return -log_p.gather(1, condition.position.unsqueeze(1)).mean()
 
 
-def discriminator_step(generator, discriminator, optimizer, real, cond, config):
+def discriminator_step(
+    generator, discriminator, optimizer, real, cond, config, keep_fake=False
+):
+    """One critic update; returns its loss and, with ``keep_fake``, the fakes.
+
+    With ``keep_fake`` the generator's forward pass keeps its graph and
+    ``(fake, logits)`` are returned for the generator step that follows, so
+    the generator runs once per training step instead of twice (as in the
+    DCGAN reference training loop). The critic itself is always trained on
+    detached fakes.
+    """
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
     with forward_precision(config, real.device):
-        # The critic step trains the critic only: no graph through the
-        # generator.
-        with torch.no_grad():
-            fake = generator(noise, cond)
+        with torch.set_grad_enabled(keep_fake):
+            fake, logits = generator(noise, cond, return_logits=True)
         real = discriminator.inputs(real, cond)
-        fake = discriminator.inputs(fake.to(real.dtype), cond)
+        # No graph through the generator in the critic's loss.
+        fake_rows = discriminator.inputs(fake.detach().to(real.dtype), cond)
         # One critic call scores real and fake packs together (packs never
         # mix: both halves are whole numbers of packs).
-        scores = discriminator.score(torch.cat([real, fake])).float()
+        scores = discriminator.score(torch.cat([real, fake_rows])).float()
         real_scores, fake_scores = scores.chunk(2)
         d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
         if config.loss == "wgan-gp" and config.gradient_penalty > 0:
             d_loss = d_loss + config.gradient_penalty * gradient_penalty(
-                discriminator, real, fake
+                discriminator, real, fake_rows
             )
     optimizer.zero_grad(set_to_none=True)
     d_loss.backward()
     optimizer.step()
-    return d_loss.detach()
+    return d_loss.detach(), ((fake, logits) if keep_fake else None)
 
 
-def generator_step(generator, discriminator, optimizer, config, device, conditions):
-    noise = torch.randn(config.batch_size, config.latent_dim, device=device)
-    if conditions is None:
-        cond = None
-    else:
-        condition = conditions.sampler.sample(config.batch_size, rows=False)
-        cond = condition.cond
-    with forward_precision(config, device):
-        fake, logits = generator(noise, cond, return_logits=True)
+def generator_step(
+    generator, discriminator, optimizer, config, fake, condition=None, conditions=None
+):
+    """One generator update on ``fake = (rows, logits)`` from the critic step.
+
+    ``condition`` is the :class:`~skgan._conditioning.Condition` the fakes
+    were generated for, in a conditional fit (``conditions``).
+    """
+    fake, logits = fake
+    cond = None if condition is None else condition.cond
+    with forward_precision(config, fake.device):
         # Freeze the critic's weights: the generator step needs gradients
         # with respect to the fake rows only, not the critic's weight
         # gradients.
@@ -193,17 +204,26 @@ def train_epoch(
     g_total = torch.zeros((), device=device)
     steps = 0
     while steps < config.steps_per_epoch and not (stop is not None and stop.is_set):
-        for _ in range(config.n_critic):
+        for critic_step in range(config.n_critic):
             if conditions is None:
-                real, cond = table.rows(next(batches)), None
+                real, condition = table.rows(next(batches)), None
             else:
                 condition = conditions.sampler.sample(config.batch_size)
-                real, cond = table.rows(condition.rows), condition.cond
-            d_total += discriminator_step(
-                generator, discriminator, d_optimizer, real, cond, config
+                real = table.rows(condition.rows)
+            # The last critic step's fakes (and their condition) are kept
+            # for the generator step.
+            d_loss, fake = discriminator_step(
+                generator,
+                discriminator,
+                d_optimizer,
+                real,
+                None if condition is None else condition.cond,
+                config,
+                keep_fake=critic_step == config.n_critic - 1,
             )
+            d_total += d_loss
         g_total += generator_step(
-            generator, discriminator, g_optimizer, config, device, conditions
+            generator, discriminator, g_optimizer, config, fake, condition, conditions
         )
         steps += 1
     done = max(steps, 1)
