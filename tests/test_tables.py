@@ -104,8 +104,11 @@ def test_missing_values_come_back_at_about_the_real_rate():
         }
     )
     out = small(epochs=200).fit(frame).sample(4000)
-    # Measured: 0.314 and 0.151 (a model that ignores missingness gives 0).
-    assert out["x"].isna().mean() == pytest.approx(0.3, abs=0.06)
+    # A model that ignores missingness gives 0. The continuous column's rate
+    # varies with the seed: over seeds 0-5 and three versions of the training
+    # loop it ranged 0.172-0.436 (mean 0.30); the categorical one's
+    # 0.142-0.162.
+    assert out["x"].isna().mean() == pytest.approx(0.3, abs=0.15)
     assert out["c"].isna().mean() == pytest.approx(0.15, abs=0.05)
     # Missing stays missing: no NaN leaks into the observed values' range.
     assert out["x"].dropna().between(frame["x"].min(), frame["x"].max()).all()
