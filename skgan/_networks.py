@@ -65,13 +65,18 @@ class OutputHead(nn.Module):
             for i in range(span.start, span.start + span.width)
         ]
         by_width = {}
+        ordinals = {}  # each group's spans, numbered among the softmax spans
         for span in layout.spans:
             if span.activation == "softmax":
                 by_width.setdefault(span.width, []).append(
                     list(range(span.start, span.start + span.width))
                 )
+                ordinals.setdefault(span.width, []).append(
+                    sum(len(group) for group in by_width.values()) - 1
+                )
             elif span.activation != "tanh":
                 raise ValueError(f"Unknown activation {span.activation!r} in {span}.")
+        self.n_softmax = sum(len(group) for group in by_width.values())
         self.register_buffer(
             "tanh_index", torch.tensor(tanh_columns, dtype=torch.long), persistent=False
         )
@@ -80,7 +85,12 @@ class OutputHead(nn.Module):
         # is a slice: gathering and scattering it through an index would cost
         # far more, above all in the backward pass (an accumulating scatter).
         self.slices = {}
-        for g, columns in enumerate(by_width.values()):
+        for g, (columns, numbers) in enumerate(
+            zip(by_width.values(), ordinals.values())
+        ):
+            self.register_buffer(
+                f"ordinals_{g}", torch.tensor(numbers, dtype=torch.long), persistent=False
+            )
             if len(columns) == 1:
                 self.slices[g] = (columns[0][0], columns[0][-1] + 1)
                 continue
@@ -91,19 +101,38 @@ class OutputHead(nn.Module):
             )
 
     def forward(
-        self, x: torch.Tensor, rng: torch.Generator | None = None, soft: bool = True
+        self, x: torch.Tensor, rng: torch.Generator | None = None
     ) -> torch.Tensor:
-        """Apply the activations; ``rng`` draws the Gumbel noise.
-
-        With ``soft=False`` (sampling), a softmax span holds its
-        Gumbel-perturbed logits instead of their softmax: the same random
-        draws, and the same argmax (the sampled category) without computing
-        the softmax.
-        """
+        """Apply the activations; ``rng`` draws the Gumbel noise."""
         if self.n_groups == 0:
             return torch.tanh(x)
         out = torch.empty_like(x)
         out[:, self.tanh_index] = torch.tanh(x[:, self.tanh_index])
+        for g, logits in self._perturbed_logits(x, rng):
+            values = _softmax(logits / self.tau).to(out.dtype)
+            if g in self.slices:
+                start, stop = self.slices[g]
+                out[:, start:stop] = values.squeeze(1)
+            else:
+                out[:, getattr(self, f"softmax_index_{g}")] = values
+        return out
+
+    def sample(self, x: torch.Tensor, rng: torch.Generator | None = None):
+        """The sampled row in compact form: (tanh values, category codes).
+
+        ``codes[:, i]`` is the category drawn in the i-th softmax span: the
+        argmax of the Gumbel-perturbed logits, which is the argmax of
+        :meth:`forward`'s Gumbel-softmax with the same ``rng``, without the
+        softmax and without writing the spans back into a full row.
+        """
+        scalars = torch.tanh(x[:, self.tanh_index])
+        codes = torch.empty(x.shape[0], self.n_softmax, dtype=torch.long, device=x.device)
+        for g, logits in self._perturbed_logits(x, rng):
+            codes[:, getattr(self, f"ordinals_{g}")] = logits.argmax(-1)
+        return scalars, codes
+
+    def _perturbed_logits(self, x, rng):
+        """(group, logits + Gumbel noise) of shape (batch, spans, width)."""
         # Under autocast (bfloat16 logits) the Gumbel noise stays float32: a
         # bfloat16 uniform can round to 1, whose Gumbel noise is infinite.
         noise_dtype = torch.promote_types(x.dtype, torch.float32)
@@ -118,16 +147,7 @@ class OutputHead(nn.Module):
                 logits.shape, device=x.device, dtype=noise_dtype, generator=rng
             )
             gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
-            if soft:
-                values = _softmax((logits + gumbel) / self.tau)
-            else:
-                values = logits + gumbel
-            values = values.to(out.dtype)  # (float32 noise, bfloat16 logits)
-            if g in self.slices:
-                out[:, start:stop] = values.squeeze(1)
-            else:
-                out[:, index] = values
-        return out
+            yield g, logits + gumbel
 
 
 class Dropout(nn.Dropout):
@@ -211,20 +231,28 @@ class Generator(nn.Module):
         cond: torch.Tensor | None = None,
         rng: torch.Generator | None = None,
         return_logits: bool = False,
-        soft: bool = True,
     ):
         """``rng`` draws the Gumbel noise of softmax spans (global RNG if None).
 
         With ``return_logits``, also return the pre-activation output (for
-        the conditional generator's cross-entropy). ``soft=False`` is for
-        sampling: softmax spans then hold scores whose argmax is the sampled
-        category (see :class:`OutputHead`).
+        the conditional generator's cross-entropy).
         """
+        logits = self._logits(noise, cond)
+        out = self.head(logits, rng)
+        return (out, logits) if return_logits else out
+
+    def sample(self, noise, cond=None, rng=None):
+        """Generated rows in compact form: (tanh values, category codes).
+
+        The same rows as :meth:`forward` with the same ``rng`` (see
+        :meth:`OutputHead.sample`), for sampling.
+        """
+        return self.head.sample(self._logits(noise, cond), rng)
+
+    def _logits(self, noise, cond):
         if cond is not None:
             noise = torch.cat([noise, self.embed(cond)], dim=1)
-        logits = self.linear(self.blocks(noise))
-        out = self.head(logits, rng, soft=soft)
-        return (out, logits) if return_logits else out
+        return self.linear(self.blocks(noise))
 
 
 class Discriminator(nn.Module):

@@ -903,9 +903,9 @@ class GANSampler(BaseEstimator):
                     else:
                         position = torch.full((rows,), native, device=device)
                     cond = space.one_hot(position)
-                new_scalars, new_codes = encoder.decode(
-                    generator(noise, cond, rng=rng, soft=False)
-                )
+                new_scalars, new_codes = generator.sample(noise, cond, rng=rng)
+                new_scalars = new_scalars.to("cpu", torch.float64).numpy()
+                new_codes = new_codes.cpu().numpy()
                 ok = np.all(new_codes[:, spans] == group, axis=1)
                 take = np.flatnonzero(ok)[:need]
                 where = targets[filled : filled + len(take)]

@@ -150,18 +150,20 @@ def test_narrow_softmax_equals_torch_softmax_with_gradients(shape):
 def test_sampling_head_picks_the_same_categories_as_the_training_head():
     from skgan._encoding import OutputLayout, Span
 
-    spans = [Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 3, "softmax")]
-    spans += [Span(7, 12, "softmax")]
+    # Widths 3, 12, 3: the two 3-wide spans form one group, not adjacent.
+    spans = [Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 12, "softmax")]
+    spans += [Span(16, 3, "softmax"), Span(19, 1, "tanh")]
     head = OutputHead(OutputLayout(spans=tuple(spans)))
-    logits = torch.randn(2000, 19) * 3
+    logits = torch.randn(2000, 20) * 3
     soft = head(logits, torch.Generator().manual_seed(1))
-    hard = head(logits, torch.Generator().manual_seed(1), soft=False)
-    torch.testing.assert_close(soft[:, 0], hard[:, 0])
-    for start, width in [(1, 3), (4, 3), (7, 12)]:
-        block = slice(start, start + width)
-        assert torch.equal(soft[:, block].argmax(1), hard[:, block].argmax(1))
+    scalars, codes = head.sample(logits, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(scalars, soft[:, [0, 19]])
+    # Codes in the order of the softmax spans (grouped by width inside).
+    assert codes.shape == (2000, 3)
+    for i, (start, width) in enumerate([(1, 3), (4, 12), (16, 3)]):
+        assert torch.equal(codes[:, i], soft[:, start : start + width].argmax(1))
     # The draws are random categories, not the logits' argmax.
-    assert not torch.equal(hard[:, 7:19].argmax(1), logits[:, 7:19].argmax(1))
+    assert not torch.equal(codes[:, 1], logits[:, 4:16].argmax(1))
 
 
 # --------------------------------------------------------------- mixtures
