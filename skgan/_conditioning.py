@@ -25,7 +25,7 @@ class Condition(NamedTuple):
     cond: torch.Tensor  # (batch, width) one-hot condition vectors
     column: torch.Tensor  # (batch,) the column each condition fixes
     position: torch.Tensor  # (batch,) the chosen category's position
-    rows: torch.Tensor | None  # (batch,) a real row with that category
+    rows: torch.Tensor  # (batch,) a real row with that category
 
 
 class ConditionSpace:
@@ -125,18 +125,15 @@ class ConditionSampler(ConditionSpace):
         self._start = start - start[offsets].repeat_interleave(sizes)
 
     def sample(
-        self, batch_size: int, *, log_frequency: bool = True, rng=None, rows=True
+        self, batch_size: int, *, log_frequency: bool = True, rng=None
     ) -> Condition:
-        """Conditions for a batch and, if ``rows``, a matching real row each."""
+        """Conditions for a batch and a matching real row each."""
         column, position = self.draw(batch_size, log_frequency=log_frequency, rng=rng)
-        cond = self.one_hot(position)
-        real_rows = None
-        if rows:
-            count = self.counts[position]
-            u = torch.rand(batch_size, device=position.device, generator=rng)
-            within = (u * count).long().clamp_max(count - 1)
-            real_rows = self._rows_by_category[column, self._start[position] + within]
-        return Condition(cond, column, position, real_rows)
+        count = self.counts[position]
+        u = torch.rand(batch_size, device=position.device, generator=rng)
+        within = (u * count).long().clamp_max(count - 1)
+        real_rows = self._rows_by_category[column, self._start[position] + within]
+        return Condition(self.one_hot(position), column, position, real_rows)
 
 
 def category_counts(codes: torch.Tensor, n_categories) -> torch.Tensor:

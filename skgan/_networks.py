@@ -66,17 +66,16 @@ class OutputHead(nn.Module):
         ]
         by_width = {}
         ordinals = {}  # each group's spans, numbered among the softmax spans
+        self.n_softmax = 0
         for span in layout.spans:
             if span.activation == "softmax":
                 by_width.setdefault(span.width, []).append(
                     list(range(span.start, span.start + span.width))
                 )
-                ordinals.setdefault(span.width, []).append(
-                    sum(len(group) for group in by_width.values()) - 1
-                )
+                ordinals.setdefault(span.width, []).append(self.n_softmax)
+                self.n_softmax += 1
             elif span.activation != "tanh":
                 raise ValueError(f"Unknown activation {span.activation!r} in {span}.")
-        self.n_softmax = sum(len(group) for group in by_width.values())
         self.register_buffer(
             "tanh_index", torch.tensor(tanh_columns, dtype=torch.long), persistent=False
         )

@@ -285,3 +285,21 @@ def test_bf16_training_on_cuda(X):
     assert set(np.unique(ours[:, 1])) <= {0.0, 1.0, 2.0}
     # CUDA is not bit-reproducible, so the tolerance is wider than on the CPU.
     np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.15)
+
+
+@cuda
+@pytest.mark.cuda
+def test_explicit_input_gradient_on_cuda():
+    torch.manual_seed(0)
+    critic = Discriminator(7, (16, 12), pac=3).double().to("cuda").eval()
+    rows = torch.randn(12, 7, dtype=torch.float64, device="cuda")
+    grad, weights = _penalty_gradients(critic, rows, explicit=True)
+    want_grad, want_weights = _penalty_gradients(critic, rows, explicit=False)
+    torch.testing.assert_close(grad, want_grad)
+    for got, want in zip(weights, want_weights):
+        torch.testing.assert_close(got, want)
+    # In training mode the masks are Bernoulli draws on the device.
+    mask = critic.train().net[2].mask(torch.ones(400, 250, device="cuda"))
+    assert mask.device.type == "cuda"
+    assert abs((mask != 0).float().mean().item() - 0.5) < 0.005
+    assert set(mask.unique().tolist()) == {0.0, 2.0}
