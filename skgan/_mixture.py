@@ -212,16 +212,22 @@ def _em(x, weight, n_eff, state, n_iter):
     place; everything per component is computed on the small tensors first.
     """
     means, variances, weights, active = (t.T.unsqueeze(-1) for t in state)
+    # Two (m, k, n) work buffers for all iterations: a fresh process pays a
+    # page fault per page of every new large tensor.
+    shape = (means.shape[0], x.shape[1], x.shape[2])
+    work, resp = (torch.empty(shape, dtype=x.dtype, device=x.device) for _ in "ab")
     for _ in range(n_iter):
         # log(weight * N(x | mean, variance)) = offset + slope * (x - mean)^2
         slope = -0.5 / variances
         offset = _log_weights(weights, active) - 0.5 * variances.log() - _LOG_SQRT_2PI
-        resp = torch.addcmul(offset, (x - means).square_(), slope)
-        resp = _softmax_(resp).mul_(weight)
+        torch.addcmul(offset, torch.sub(x, means, out=work).square_(), slope, out=resp)
+        _softmax_(resp).mul_(weight)
         counts = resp.sum(dim=-1, keepdim=True)  # (m, k, 1)
         safe = counts.clamp_min(1e-12)
-        means = torch.where(active, (resp * x).sum(dim=-1, keepdim=True) / safe, means)
-        spread = resp.mul_((x - means).square_()).sum(dim=-1, keepdim=True) / safe
+        moment = torch.mul(resp, x, out=work).sum(dim=-1, keepdim=True)
+        means = torch.where(active, moment / safe, means)
+        spread = resp.mul_(torch.sub(x, means, out=work).square_())
+        spread = spread.sum(dim=-1, keepdim=True) / safe
         variances = torch.where(active, spread + _VARIANCE_FLOOR, variances)
         weights = counts / n_eff.unsqueeze(-1)
     # The log-likelihood: log-sum-exp over the modes, with the clamp of
