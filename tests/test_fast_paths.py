@@ -303,3 +303,24 @@ def test_explicit_input_gradient_on_cuda():
     assert mask.device.type == "cuda"
     assert abs((mask != 0).float().mean().item() - 0.5) < 0.005
     assert set(mask.unique().tolist()) == {0.0, 2.0}
+
+
+def test_generator_runs_once_per_training_step(X, monkeypatch):
+    # n_critic=3: two critic updates on fakes generated without a graph, and
+    # a third whose fakes (generated with a graph) the generator update
+    # reuses; the generator update runs no forward pass of its own.
+    from skgan._networks import Generator
+
+    calls = []
+    forward = Generator.forward
+
+    def spy(self, *args, **kwargs):
+        calls.append(torch.is_grad_enabled())
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(Generator, "forward", spy)
+    gan = GANSampler(**{**TINY, "epochs": 2, "n_critic": 3}).fit(X)
+    with_graph = sum(calls)
+    assert with_graph > 0 and len(calls) == 3 * with_graph
+    # One generator update per step: an epoch is ceil(rows / batch) steps.
+    assert with_graph == 2 * -(-len(X) // gan.batch_size_)
