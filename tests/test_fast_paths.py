@@ -324,3 +324,29 @@ def test_generator_runs_once_per_training_step(X, monkeypatch):
     assert with_graph > 0 and len(calls) == 3 * with_graph
     # One generator update per step: an epoch is ceil(rows / batch) steps.
     assert with_graph == 2 * -(-len(X) // gan.batch_size_)
+
+
+def test_sampling_trunk_folds_batch_norm_and_matches_the_blocks():
+    from skgan._encoding import OutputLayout, Span
+    from skgan._networks import Generator
+
+    torch.manual_seed(0)
+    layout = OutputLayout(spans=(Span(0, 1, "tanh"), Span(1, 5, "softmax")))
+    generator = Generator(16, (32, 24), layout)
+    for _ in range(5):  # batch statistics away from the initial 0 and 1
+        generator(torch.randn(64, 16) * 3 + 1)
+    generator.eval()
+    noise = torch.randn(500, 16)
+    with torch.no_grad():
+        blocks = generator.blocks(noise)
+        trunk = generator._inference_trunk(noise)
+    # [h2, h1, noise], as the concatenations of the blocks lay them out.
+    assert trunk.shape == (500, 16 + 32 + 24)
+    torch.testing.assert_close(trunk, blocks, rtol=1e-5, atol=1e-5)
+    assert torch.equal(trunk[:, -16:], noise)
+    # Sampling takes the trunk (no grad, eval mode), training the blocks.
+    with torch.no_grad():
+        scalars, codes = generator.sample(noise, rng=torch.Generator().manual_seed(1))
+    logits = generator.linear(blocks)
+    want_scalars, _ = generator.head.sample(logits, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(scalars, want_scalars, rtol=1e-5, atol=1e-5)
