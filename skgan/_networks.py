@@ -251,8 +251,10 @@ class Generator(nn.Module):
     def sample(self, noise, cond=None, rng=None):
         """Generated rows in compact form: (tanh values, category codes).
 
-        The same rows as :meth:`forward` with the same ``rng`` (see
-        :meth:`OutputHead.sample`), for sampling.
+        The rows :meth:`forward` gives with the same ``rng`` (see
+        :meth:`OutputHead.sample`), for sampling; in eval mode without
+        autograd they come from :meth:`_inference_trunk`, equal up to
+        rounding.
         """
         return self.head.sample(self._logits(noise, cond), rng)
 
