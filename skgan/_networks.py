@@ -171,10 +171,13 @@ class Dropout(nn.Dropout):
     _SHIFTS = torch.arange(16, dtype=torch.int32)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        fast = self.training and self.p == 0.5 and x.device.type == "cpu"
-        if not fast or x.dim() != 2:
-            return super().forward(x)
-        return x * self.mask(x)
+        if self.training and self._bit_mask(x):
+            return x * self.mask(x)
+        return super().forward(x)
+
+    def _bit_mask(self, x: torch.Tensor) -> bool:
+        """Whether ``x`` gets the random-bits mask (p=0.5, 2-d, on the CPU)."""
+        return self.p == 0.5 and x.device.type == "cpu" and x.dim() == 2
 
     def mask(self, x: torch.Tensor) -> torch.Tensor:
         """A fresh mask for ``x`` in training mode: 0 or 1 / (1 - p) each.
@@ -183,7 +186,7 @@ class Dropout(nn.Dropout):
         penalty (:meth:`Discriminator.input_gradient`) needs the mask itself
         on every device.
         """
-        if self.p == 0.5 and x.device.type == "cpu" and x.dim() == 2:
+        if self._bit_mask(x):
             n, width = x.shape
             words = torch.randint(0, 2**16, (n, -(-width // 16), 1), dtype=torch.int32)
             keep = ((words >> self._SHIFTS) & 1).view(n, -1)[:, :width]

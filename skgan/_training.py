@@ -89,17 +89,20 @@ def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
 
 
 def discriminator_step(
-    generator, discriminator, optimizer, real, cond, config, keep_fake=False
+    generator, discriminator, optimizer, real, condition, config, keep_fake=False
 ):
     """One critic update; returns its loss and, with ``keep_fake``, the fakes.
 
-    With ``keep_fake`` the generator's forward pass keeps its graph and
+    ``condition`` is the :class:`~skgan._conditioning.Condition` of the real
+    rows (None without conditioning); the fakes are generated for it. With
+    ``keep_fake`` the generator's forward pass keeps its graph and
     ``(fake, logits)`` are returned for the generator step that follows, so
     the generator runs once per training step instead of twice (as in the
     DCGAN reference training loop). The critic itself is always trained on
     detached fakes.
     """
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
+    cond = None if condition is None else condition.cond
     with forward_precision(config, real.device):
         with torch.set_grad_enabled(keep_fake):
             fake, logits = generator(noise, cond, return_logits=True)
@@ -217,7 +220,7 @@ def train_epoch(
                 discriminator,
                 d_optimizer,
                 real,
-                None if condition is None else condition.cond,
+                condition,
                 config,
                 keep_fake=critic_step == config.n_critic - 1,
             )
