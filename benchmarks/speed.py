@@ -145,8 +145,9 @@ GEMMs, of the same cost, included):
   gradient exists only when the input carries an embedded condition);
 * critic output: ``8`` (``6 + 2``: the penalty's input gradient starts from
   its weights, expanded, with no product);
-* condition embeddings (``E = 1`` only): ``7`` (generator: one forward, one
-  weight gradient; critic: three forwards, two weight gradients).
+* condition embeddings (``E = 1`` only): ``5`` (generator: one forward, one
+  weight gradient; critic: two forwards, one in each step, the critic
+  step's shared by its real and fake rows, and one weight gradient).
 
 As a check, the script counts the FLOPs of the ``aten.mm``/``aten.addmm``
 calls that torch actually executes in one step (a ``TorchDispatchMode``
@@ -449,7 +450,7 @@ def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
         width += h
     gemms.append(("G output", batch, width, d, 3))
     if embedded:
-        gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 7))
+        gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 5))
     width = pac * (d + e)
     for i, h in enumerate(DIMS):
         gemms.append(

@@ -318,6 +318,17 @@ class Discriminator(nn.Module):
     def inputs(self, rows: torch.Tensor, cond: torch.Tensor | None = None):
         return rows if cond is None else torch.cat([rows, self.embed(cond)], dim=1)
 
+    def input_pair(self, real, fake, cond=None):
+        """:meth:`inputs` of real and fake rows with the same conditions.
+
+        The condition is embedded once for both (a wide condition's
+        embedding is a (batch, width, 128) product).
+        """
+        if cond is None:
+            return real, fake
+        embedded = self.embed(cond)
+        return torch.cat([real, embedded], dim=1), torch.cat([fake, embedded], dim=1)
+
     def score(self, inputs: torch.Tensor) -> torch.Tensor:
         packed = inputs.reshape(inputs.shape[0] // self.pac, -1)
         return self.net(packed).squeeze(1)

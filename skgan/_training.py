@@ -106,9 +106,10 @@ def discriminator_step(
     with forward_precision(config, real.device):
         with torch.set_grad_enabled(keep_fake):
             fake, logits = generator(noise, cond, return_logits=True)
-        real = discriminator.inputs(real, cond)
         # No graph through the generator in the critic's loss.
-        fake_rows = discriminator.inputs(fake.detach().to(real.dtype), cond)
+        real, fake_rows = discriminator.input_pair(
+            real, fake.detach().to(real.dtype), cond
+        )
         # One critic call scores real and fake packs together (packs never
         # mix: both halves are whole numbers of packs).
         scores = discriminator.score(torch.cat([real, fake_rows])).float()

@@ -5,6 +5,7 @@ the CPU."""
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -350,3 +351,28 @@ def test_sampling_trunk_folds_batch_norm_and_matches_the_blocks():
     logits = generator.linear(blocks)
     want_scalars, _ = generator.head.sample(logits, torch.Generator().manual_seed(1))
     torch.testing.assert_close(scalars, want_scalars, rtol=1e-5, atol=1e-5)
+
+
+def test_wide_condition_is_embedded_once_per_network_pass(monkeypatch):
+    # A 150-level column makes the condition wider than CONDITION_EMBEDDING,
+    # so both networks embed it with a Linear layer. Per training step: the
+    # generator once, the critic once in its update (real and fake rows share
+    # the condition) and once in the generator update.
+    import skgan._networks as networks
+
+    calls = [0]
+    build = networks.condition_embedding
+
+    def counting(width):
+        module = build(width)
+        module.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+        return module
+
+    monkeypatch.setattr(networks, "condition_embedding", counting)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {"x": rng.normal(size=300), "c": rng.choice(150, 300).astype(str)}
+    )
+    gan = GANSampler(**{**TINY, "epochs": 2}).fit(X)
+    assert isinstance(gan.discriminator_.embed, torch.nn.Linear)
+    assert calls[0] == 3 * 2 * -(-len(X) // gan.batch_size_)
