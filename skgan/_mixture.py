@@ -65,12 +65,10 @@ class ColumnMixtures:
         from their softmax, without computing it. Scores are (modes, columns,
         rows), so the argmax runs over contiguous slices.
         """
-        variances = self.stds**2
-        slope = (-0.5 / variances).T.unsqueeze(-1)
-        offset = _log_weights(self.weights, self.active) - (
-            0.5 * variances.log() + _LOG_SQRT_2PI
+        offset, slope = (
+            t.T.unsqueeze(-1)
+            for t in _gaussian_terms(self.stds**2, self.weights, self.active)
         )
-        offset = torch.where(self.active, offset, -torch.inf).T.unsqueeze(-1)
         centred = x.T.unsqueeze(0) - self.means.T.unsqueeze(-1)  # (m, k, n)
         scores = torch.addcmul(offset, centred.square_(), slope)
         if generator is not None:
@@ -189,17 +187,20 @@ def fit_column_mixtures(
 _VARIANCE_FLOOR = 1e-6
 
 
-def _log_weights(weights, active):
-    return torch.where(active, weights.clamp_min(1e-30).log(), -torch.inf)
+def _gaussian_terms(variances, weights, active):
+    """(offset, slope) of each component, elementwise over its parameters.
+
+    log(weight * N(x | mean, variance)) = offset + slope * (x - mean)^2; the
+    offset is -inf for pruned components (whatever their variance).
+    """
+    log_weights = weights.clamp_min(1e-30).log()
+    offset = log_weights - 0.5 * variances.log() - _LOG_SQRT_2PI
+    return torch.where(active, offset, -torch.inf), -0.5 / variances
 
 
 def _log_prob(x, means, variances, weights, active):
-    return (
-        _log_weights(weights, active)
-        - 0.5 * (x - means) ** 2 / variances
-        - 0.5 * variances.log()
-        - _LOG_SQRT_2PI
-    )
+    offset, slope = _gaussian_terms(variances, weights, active)
+    return offset + slope * (x - means) ** 2
 
 
 def _em(x, weight, n_eff, state, n_iter):
@@ -217,9 +218,7 @@ def _em(x, weight, n_eff, state, n_iter):
     shape = (means.shape[0], x.shape[1], x.shape[2])
     work, resp = (torch.empty(shape, dtype=x.dtype, device=x.device) for _ in "ab")
     for _ in range(n_iter):
-        # log(weight * N(x | mean, variance)) = offset + slope * (x - mean)^2
-        slope = -0.5 / variances
-        offset = _log_weights(weights, active) - 0.5 * variances.log() - _LOG_SQRT_2PI
+        offset, slope = _gaussian_terms(variances, weights, active)
         torch.addcmul(offset, torch.sub(x, means, out=work).square_(), slope, out=resp)
         _softmax_(resp).mul_(weight)
         counts = resp.sum(dim=-1, keepdim=True)  # (m, k, 1)
