@@ -362,40 +362,6 @@ class TableEncoder:
             width=self.layout_.width,
         )
 
-    # --------------------------------------------------------------- decode
-
-    def decode(self, encoded: torch.Tensor):
-        """Generated rows (soft one-hots) to compact (scalars, codes) numpy.
-
-        Each softmax span's code is its argmax; spans are grouped by width so
-        this is one gather per distinct width, on the tensor's device.
-        """
-        device = encoded.device
-        n = encoded.shape[0]
-        codes = torch.empty(
-            n, len(self.softmax_spans_), dtype=torch.long, device=device
-        )
-        for width, (spans, starts) in self._spans_by_width().items():
-            index = torch.as_tensor(starts, device=device).unsqueeze(1) + torch.arange(
-                width, device=device
-            )
-            codes[:, torch.as_tensor(spans, device=device)] = encoded[:, index].argmax(
-                -1
-            )
-        scalars = encoded[:, torch.tensor(self.scalar_positions_, device=device)]
-        return (
-            scalars.to("cpu", torch.float64).numpy(),
-            codes.cpu().numpy(),
-        )
-
-    def _spans_by_width(self):
-        groups = {}
-        for i, span in enumerate(self.softmax_spans_):
-            spans, starts = groups.setdefault(span.width, ([], []))
-            spans.append(i)
-            starts.append(span.start)
-        return groups
-
     def inverse_transform(self, scalars, codes):
         """Compact encoding back to ``(X, y)`` in the containers of ``fit``.
 
