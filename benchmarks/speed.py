@@ -129,10 +129,13 @@ A GEMM of ``(m, k, n)`` costs ``2 m k n``. One training step (n_critic=1)
 runs each layer's forward GEMM the following number of times (backward
 GEMMs, of the same cost, included):
 
-* generator block 1: ``2 + E`` (one forward, in the critic step, whose
-  graph the generator step reuses; the weight gradient; the input gradient
-  only when the input carries an embedded condition); block 2 and output:
-  ``3`` (one more: the input gradient);
+* generator layers: ``2`` (one forward, in the critic step, whose graph
+  the generator step reuses, and the weight gradient), plus an input
+  gradient for the parts of the layer's input that need one
+  (``_ConcatLinear``): the earlier blocks' outputs (256 columns for block 2,
+  512 for the output layer) and, when ``E = 1``, the embedded condition
+  (``e`` columns), never the noise or a narrow condition; listed as their
+  own rows, ``(B, columns, out)``, count 1;
 * critic layer 2: ``12``. Critic step, real and fake packs together (``2P``
   packs, so twice the cost): forward, weight gradient, input gradient
   (``6``). Gradient penalty on ``P`` interpolated packs, with the input
@@ -141,8 +144,10 @@ GEMMs, of the same cost, included):
   the backward pass its weight gradient and input gradient (``4``).
   Generator step: forward and input gradient, the critic's weights frozen
   (``2``);
-* critic layer 1: ``10 + 2E`` (as layer 2, but the critic step's input
-  gradient exists only when the input carries an embedded condition);
+* critic layer 1: ``9 + 2E``: as layer 2, but the critic step's input
+  gradient exists only when the input carries an embedded condition, and
+  the penalty has no forward of its own (the layer is linear: its output
+  for the interpolates is mixed from the real and fake packs' outputs);
 * critic output: ``8`` (``6 + 2``: the penalty's input gradient starts from
   its weights, expanded, with no product);
 * condition embeddings (``E = 1`` only): ``5`` (generator: one forward, one
@@ -445,17 +450,20 @@ def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
     packs = batch // pac
     gemms = []
     width = LATENT_DIM + e
-    for i, h in enumerate(DIMS):
-        gemms.append((f"G block {i + 1}", batch, width, h, 2 + E if i == 0 else 3))
-        width += h
-    gemms.append(("G output", batch, width, d, 3))
+    for i, out in enumerate([*DIMS, d]):
+        layer = f"G block {i + 1}" if i < len(DIMS) else "G output"
+        gemms.append((layer, batch, width, out, 2))
+        # Input gradient: the earlier blocks' outputs and an embedded condition.
+        columns = width - LATENT_DIM - e + E * e
+        if columns:
+            gemms.append((f"{layer}, input grad.", batch, columns, out, 1))
+        if i < len(DIMS):
+            width += out
     if embedded:
         gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 5))
     width = pac * (d + e)
     for i, h in enumerate(DIMS):
-        gemms.append(
-            (f"D layer {i + 1}", packs, width, h, 10 + 2 * E if i == 0 else 12)
-        )
+        gemms.append((f"D layer {i + 1}", packs, width, h, 9 + 2 * E if i == 0 else 12))
         width = h
     gemms.append(("D output", packs, width, 1, 8))
     return gemms

@@ -17,6 +17,10 @@ batch (:meth:`EncodedTable.rows`), so memory grows with rows times columns,
 not rows times the number of categories: a 10,000-level column costs one
 integer per row, not 10,000 floats.
 
+In the encoded row all tanh spans come first (continuous column j's scalar
+at position j), then the softmax spans sorted by width, so that the
+generator's output head activates each width's spans as one tensor view.
+
 The encoder knows nothing about GANs; the container logic (pandas dtypes,
 object arrays) lives in :mod:`skgan._columns`.
 """
@@ -177,38 +181,51 @@ class TableEncoder:
         return values, codes
 
     def _build_layout(self):
+        """Lay out the encoded row: every tanh span, then softmax spans by width.
+
+        Spans are listed per column first (a continuous column's scalar,
+        modes and missing indicator; a categorical column's levels), then
+        placed with all tanh spans first and the softmax spans sorted by
+        width (stably). The order of the encoded row is internal; this one
+        lets :class:`~skgan._networks.OutputHead` activate each width's spans
+        as one view instead of gathering them through an index. Softmax spans
+        are numbered (their column in the compact codes) in layout order.
+        """
         infos = self.columns_.infos
         n_modes = self.normalizer_.n_modes_ if self.normalizer_ is not None else []
-        spans, scalar_positions = [], []
-        mode_spans, mode_columns, missing_spans, category_spans = [], [], [], []
-
-        def add(width, activation):
-            start = spans[-1].start + spans[-1].width if spans else 0
-            spans.append(Span(start, width, activation))
-            return start
-
-        n_softmax = 0
+        tanh, softmax = [], []  # softmax: (width, role, column) in column order
+        n_categories = 0
         continuous = iter(range(len(self.columns_.continuous)))
         for info in infos + ([self.target_] if self.target_ is not None else []):
             if info.kind == "continuous":
                 j = next(continuous)
-                scalar_positions.append(add(1, "tanh"))
+                tanh.append(j)
                 if n_modes[j]:
-                    add(n_modes[j], "softmax")
-                    mode_spans.append(n_softmax)
-                    mode_columns.append(j)
-                    n_softmax += 1
+                    softmax.append((n_modes[j], "mode", j))
                 if self.has_missing_[j]:
-                    add(2, "softmax")
-                    missing_spans.append((j, n_softmax))
-                    n_softmax += 1
+                    softmax.append((2, "missing", j))
             else:
-                add(info.n_levels, "softmax")
-                category_spans.append(n_softmax)
-                n_softmax += 1
+                softmax.append((info.n_levels, "category", n_categories))
+                n_categories += 1
+        softmax.sort(key=lambda entry: entry[0])  # stable: column order per width
+        spans = [Span(j, 1, "tanh") for j in range(len(tanh))]
+        start = len(tanh)
+        mode_spans, mode_columns, missing_spans = [], [], []
+        category_spans = [0] * n_categories
+        for number, (width, role, j) in enumerate(softmax):
+            spans.append(Span(start, width, "softmax"))
+            start += width
+            if role == "mode":
+                mode_spans.append(number)
+                mode_columns.append(j)
+            elif role == "missing":
+                missing_spans.append((j, number))
+            else:
+                category_spans[j] = number
         self.layout_ = OutputLayout(tuple(spans))
-        self.scalar_positions_ = np.array(scalar_positions, dtype=np.int64)
-        self.softmax_spans_ = [s for s in spans if s.activation == "softmax"]
+        # Scalar j (continuous column j) sits at position j.
+        self.scalar_positions_ = np.arange(len(tanh), dtype=np.int64)
+        self.softmax_spans_ = spans[len(tanh) :]
         self.mode_spans_ = np.array(mode_spans, dtype=np.int64)
         self.mode_columns_ = np.array(mode_columns, dtype=np.int64)
         self.missing_spans_ = missing_spans  # (continuous column, span) pairs

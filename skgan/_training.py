@@ -52,23 +52,24 @@ def generator_loss(loss: str, fake_scores) -> torch.Tensor:
     return -fake_scores.mean()
 
 
-def gradient_penalty(discriminator, real, fake) -> torch.Tensor:
+def gradient_penalty(discriminator, real_first, fake_first) -> torch.Tensor:
     """WGAN-GP penalty (Gulrajani et al., 2017) on packs of interpolated rows.
 
-    ``real`` and ``fake`` are critic inputs (:meth:`Discriminator.inputs`):
-    rows with their condition vectors, when there are any.
+    ``real_first`` and ``fake_first`` are the critic's first-layer outputs
+    for the real and the fake packs (``Discriminator.score(...,
+    keep_first=True)``). Each interpolated pack lies on the segment between
+    a real and a fake pack, with one mixing weight per pack; the first
+    layer is linear, so its output for the interpolates is the same mix of
+    the two (see :meth:`Discriminator.input_gradient`).
     """
-    pac = discriminator.pac
-    n_packs = real.shape[0] // pac
-    # One mixing weight per pack, so every row of a pack lies on the same
-    # segment between a real and a fake pack.
-    alpha = torch.rand(n_packs, 1, 1, device=real.device, dtype=real.dtype)
-    alpha = alpha.expand(n_packs, pac, 1).reshape(-1, 1)
-    mixed = alpha * real.detach() + (1.0 - alpha) * fake.detach()
+    alpha = torch.rand(
+        real_first.shape[0], 1, device=real_first.device, dtype=real_first.dtype
+    )
+    mixed = alpha * real_first + (1.0 - alpha) * fake_first
     # d score / d input as a function of the weights: exact for the
     # piecewise-linear critic, and a single backward pass instead of double
     # backward (see Discriminator.input_gradient).
-    norms = discriminator.input_gradient(mixed).float().norm(2, dim=1)
+    norms = discriminator.input_gradient(first=mixed).float().norm(2, dim=1)
     return ((norms - 1.0) ** 2).mean()
 
 
@@ -112,12 +113,15 @@ def discriminator_step(
         )
         # One critic call scores real and fake packs together (packs never
         # mix: both halves are whole numbers of packs).
-        scores = discriminator.score(torch.cat([real, fake_rows])).float()
-        real_scores, fake_scores = scores.chunk(2)
+        penalty = config.loss == "wgan-gp" and config.gradient_penalty > 0
+        scores = discriminator.score(torch.cat([real, fake_rows]), keep_first=penalty)
+        if penalty:
+            scores, first = scores
+        real_scores, fake_scores = scores.float().chunk(2)
         d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
-        if config.loss == "wgan-gp" and config.gradient_penalty > 0:
+        if penalty:
             d_loss = d_loss + config.gradient_penalty * gradient_penalty(
-                discriminator, real, fake_rows
+                discriminator, *first.chunk(2)
             )
     optimizer.zero_grad(set_to_none=True)
     d_loss.backward()

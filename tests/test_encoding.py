@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skgan._encoding import ModeNormalizer, TableEncoder
+from skgan._encoding import ModeNormalizer, Span, TableEncoder
 
 
 def mixed_columns(n=3000, seed=0):
@@ -185,12 +185,22 @@ def test_layout_and_compact_rows_match():
     encoder = TableEncoder().fit(frame, random_state=0)
     scalars, codes = encoder.transform(frame)
     spans = encoder.layout_.spans
-    # x: scalar (tanh), modes (softmax), missing indicator (softmax of 2); c.
+    # x: scalar (tanh), modes (softmax), missing indicator (softmax of 2); c:
+    # a softmax of 5. The scalar comes first, then the softmax spans by width.
     assert [s.activation for s in spans] == ["tanh", "softmax", "softmax", "softmax"]
-    assert spans[2].width == 2 and spans[3].width == 5
+    assert spans[0] == Span(0, 1, "tanh")
+    assert encoder.softmax_spans_ == list(spans[1:])
+    widths = [s.width for s in spans[1:]]
+    assert widths == sorted(widths)
     assert all(
         a.start + a.width == b.start for a, b in zip(spans, spans[1:], strict=False)
     )
+    ((column, missing_span),) = encoder.missing_spans_
+    assert column == 0 and encoder.softmax_spans_[missing_span].width == 2
+    (category_span,) = encoder.category_spans_
+    assert encoder.softmax_spans_[category_span].width == 5
+    (mode_span,) = encoder.mode_spans_
+    assert encoder.softmax_spans_[mode_span].width == encoder.normalizer_.n_modes_[0]
     table = encoder.to_device(scalars, codes, torch.device("cpu"))
     dense = table.rows(torch.arange(200))
     assert dense.shape == (200, encoder.layout_.width)
@@ -202,7 +212,7 @@ def test_layout_and_compact_rows_match():
     ]
     np.testing.assert_array_equal(torch.stack(decoded_codes, dim=1).numpy(), codes)
     assert (
-        dense[:, spans[2].start + 1]
+        dense[:, encoder.softmax_spans_[missing_span].start + 1]
         == torch.tensor(frame["x"].isna().values, dtype=torch.float32)
     ).all()
 

@@ -288,6 +288,46 @@ def test_bf16_training_on_cuda(X):
     np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.15)
 
 
+def test_penalty_mixes_first_layer_outputs_like_the_rows():
+    # gradient_penalty mixes the real and fake packs' first-layer outputs
+    # (one weight per pack) instead of passing mixed rows through the first
+    # layer: the layer is linear, so the penalty and its weight gradients
+    # are those of the mixed rows, dropout masks and all.
+    from skgan._training import gradient_penalty
+
+    torch.manual_seed(0)
+    critic = Discriminator(7, (16, 12), pac=3).double().train()
+    real, fake = torch.randn(2, 12, 7, dtype=torch.float64)
+    torch.manual_seed(4)
+    want_scores = critic.score(torch.cat([real, fake]))
+    torch.manual_seed(4)
+    scores, first = critic.score(torch.cat([real, fake]), keep_first=True)
+    torch.testing.assert_close(scores, want_scores, rtol=0, atol=0)
+    assert not first.requires_grad and first.shape == (8, 16)
+
+    def penalty_and_gradients(mixed_rows):
+        critic.zero_grad(set_to_none=True)
+        torch.manual_seed(5)
+        if mixed_rows:
+            alpha = torch.rand(4, 1, dtype=torch.float64).repeat_interleave(3, 0)
+            rows = alpha * real + (1 - alpha) * fake
+            norms = critic.input_gradient(rows).norm(dim=1)
+            penalty = ((norms - 1.0) ** 2).mean()
+        else:
+            penalty = gradient_penalty(critic, *first.chunk(2))
+        penalty.backward()
+        grads = [q.grad for q in critic.parameters()]
+        return penalty.detach(), [0 if g is None else g.clone() for g in grads]
+
+    got, got_grads = penalty_and_gradients(mixed_rows=False)
+    want, want_grads = penalty_and_gradients(mixed_rows=True)
+    # gradient_penalty takes the norms in float32.
+    torch.testing.assert_close(got, want.float())
+    for a, b in zip(got_grads, want_grads):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert got_grads[0].abs().sum() > 0
+
+
 @cuda
 @pytest.mark.cuda
 def test_explicit_input_gradient_on_cuda():
@@ -327,6 +367,43 @@ def test_generator_runs_once_per_training_step(X, monkeypatch):
     assert with_graph == 2 * -(-len(X) // gan.batch_size_)
 
 
+def test_concat_linear_computes_only_the_input_gradients_needed():
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    from skgan._networks import concat_linear
+
+    class CountProducts(TorchDispatchMode):
+        flops = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func in (torch.ops.aten.mm.default, torch.ops.aten.addmm.default):
+                a, b = args[-2:]
+                self.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
+            return func(*args, **(kwargs or {}))
+
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(5 + 3 + 4 + 2, 6).double()
+    # Needs a gradient: yes, no, yes, yes (two runs: 5 and 4 + 2 columns).
+    parts = [torch.randn(7, w, dtype=torch.float64) for w in (5, 3, 4, 2)]
+    for part, need in zip(parts, (True, False, True, True)):
+        part.requires_grad_(need)
+    weights = torch.randn(7, 6, dtype=torch.float64)
+    with CountProducts() as counter:
+        (concat_linear(linear, parts) * weights).sum().backward()
+    got = [linear.weight.grad, linear.bias.grad] + [p.grad for p in parts]
+    # Forward, weight gradient and the input gradients of 5 + 4 + 2 columns.
+    assert counter.flops == 2 * 7 * 6 * (14 + 14 + 11)
+    assert parts[1].grad is None
+
+    linear.zero_grad(set_to_none=True)
+    copies = [p.detach().clone().requires_grad_(True) for p in parts]
+    (linear(torch.cat(copies, dim=1)) * weights).sum().backward()
+    want = [linear.weight.grad, linear.bias.grad] + [p.grad for p in copies]
+    for i, (a, b) in enumerate(zip(got, want)):
+        if i != 3:  # the part without gradient
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_sampling_trunk_folds_batch_norm_and_matches_the_blocks():
     from skgan._encoding import OutputLayout, Span
     from skgan._networks import Generator
@@ -339,8 +416,8 @@ def test_sampling_trunk_folds_batch_norm_and_matches_the_blocks():
     generator.eval()
     noise = torch.randn(500, 16)
     with torch.no_grad():
-        blocks = generator.blocks(noise)
-        trunk = generator._inference_trunk(noise)
+        blocks = torch.cat(generator.blocks([noise]), dim=1)
+        trunk = generator._inference_trunk([noise])
     # [h2, h1, noise], as the concatenations of the blocks lay them out.
     assert trunk.shape == (500, 16 + 32 + 24)
     torch.testing.assert_close(trunk, blocks, rtol=1e-5, atol=1e-5)
