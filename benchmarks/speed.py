@@ -150,9 +150,9 @@ GEMMs, of the same cost, included):
   for the interpolates is mixed from the real and fake packs' outputs);
 * critic output: ``8`` (``6 + 2``: the penalty's input gradient starts from
   its weights, expanded, with no product);
-* condition embeddings (``E = 1`` only): ``5`` (generator: one forward, one
-  weight gradient; critic: two forwards, one in each step, the critic
-  step's shared by its real and fake rows, and one weight gradient).
+* condition embeddings (``E = 1`` only): none. The embedding of a one-hot
+  condition is one column of its weight, looked up (``ConditionInput``),
+  not multiplied out.
 
 As a check, the script counts the FLOPs of the ``aten.mm``/``aten.addmm``
 calls that torch actually executes in one step (a ``TorchDispatchMode``
@@ -459,8 +459,6 @@ def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
             gemms.append((f"{layer}, input grad.", batch, columns, out, 1))
         if i < len(DIMS):
             width += out
-    if embedded:
-        gemms.append(("cond. embeddings", batch, c, CONDITION_EMBEDDING, 5))
     width = pac * (d + e)
     for i, h in enumerate(DIMS):
         gemms.append((f"D layer {i + 1}", packs, width, h, 9 + 2 * E if i == 0 else 12))

@@ -22,9 +22,10 @@ import torch
 
 
 class Condition(NamedTuple):
-    cond: torch.Tensor  # (batch, width) one-hot condition vectors
     column: torch.Tensor  # (batch,) the column each condition fixes
-    position: torch.Tensor  # (batch,) the chosen category's position
+    # (batch,) the chosen category's position: where the row's one-hot
+    # condition vector has its 1 (the networks take conditions as positions).
+    position: torch.Tensor
     rows: torch.Tensor  # (batch,) a real row with that category
 
 
@@ -91,12 +92,6 @@ class ConditionSpace:
         position = torch.minimum(position, self._last[column])
         return column, position
 
-    def one_hot(self, position: torch.Tensor) -> torch.Tensor:
-        """Condition vectors with a 1 at each row's ``position``."""
-        cond = torch.zeros(len(position), self.width, device=position.device)
-        cond[torch.arange(len(position), device=position.device), position] = 1.0
-        return cond
-
 
 class ConditionSampler(ConditionSpace):
     """Training by sampling: conditions, and a real row satisfying each.
@@ -133,7 +128,7 @@ class ConditionSampler(ConditionSpace):
         u = torch.rand(batch_size, device=position.device, generator=rng)
         within = (u * count).long().clamp_max(count - 1)
         real_rows = self._rows_by_category[column, self._start[position] + within]
-        return Condition(self.one_hot(position), column, position, real_rows)
+        return Condition(column, position, real_rows)
 
 
 def category_counts(codes: torch.Tensor, n_categories) -> torch.Tensor:

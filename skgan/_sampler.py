@@ -896,14 +896,13 @@ class GANSampler(BaseEstimator):
                 extra = need / max(rate, 0.01) * 1.1 + 1 if columns else need
                 rows = min(chunk, max(need, int(extra)))
                 noise = torch.randn(rows, latent_dim, generator=rng, device=device)
-                cond = None
+                position = None  # of each row's condition
                 if space is not None:
                     if native is None:
                         _, position = space.draw(rows, log_frequency=False, rng=rng)
                     else:
                         position = torch.full((rows,), native, device=device)
-                    cond = space.one_hot(position)
-                new_scalars, new_codes = generator.sample(noise, cond, rng=rng)
+                new_scalars, new_codes = generator.sample(noise, position, rng=rng)
                 new_scalars = new_scalars.to("cpu", torch.float64).numpy()
                 new_codes = new_codes.cpu().numpy()
                 ok = np.all(new_codes[:, spans] == group, axis=1)

@@ -103,7 +103,7 @@ def discriminator_step(
     detached fakes.
     """
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
-    cond = None if condition is None else condition.cond
+    cond = None if condition is None else condition.position
     with forward_precision(config, real.device):
         with torch.set_grad_enabled(keep_fake):
             fake, logits = generator(noise, cond, return_logits=True)
@@ -138,7 +138,7 @@ def generator_step(
     were generated for, in a conditional fit (``conditions``).
     """
     fake, logits = fake
-    cond = None if condition is None else condition.cond
+    cond = None if condition is None else condition.position
     with forward_precision(config, fake.device):
         # Freeze the critic's weights: the generator step needs gradients
         # with respect to the fake rows only, not the critic's weight

@@ -119,10 +119,12 @@ def test_explicit_input_gradient_equals_double_backward(dropout, training, cond_
     critic = critic.double().train(training)
     inputs = critic.inputs(
         torch.randn(12, 7, dtype=torch.float64),
-        torch.eye(cond_width, dtype=torch.float64)[:12] if cond_width else None,
+        torch.arange(12) if cond_width else None,
     )
     grad, weights = _penalty_gradients(critic, inputs.detach(), explicit=True)
-    want_grad, want_weights = _penalty_gradients(critic, inputs.detach(), explicit=False)
+    want_grad, want_weights = _penalty_gradients(
+        critic, inputs.detach(), explicit=False
+    )
     assert grad.shape == (4, 3 * inputs.shape[1])
     torch.testing.assert_close(grad, want_grad)
     for got, want in zip(weights, want_weights):
@@ -367,10 +369,11 @@ def test_generator_runs_once_per_training_step(X, monkeypatch):
     assert with_graph == 2 * -(-len(X) // gan.batch_size_)
 
 
-def test_concat_linear_computes_only_the_input_gradients_needed():
+@pytest.mark.parametrize("with_one_hot", [False, True])
+def test_concat_linear_computes_only_the_products_needed(with_one_hot):
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    from skgan._networks import concat_linear
+    from skgan._networks import OneHot, concat_linear
 
     class CountProducts(TorchDispatchMode):
         flops = 0
@@ -382,24 +385,30 @@ def test_concat_linear_computes_only_the_input_gradients_needed():
             return func(*args, **(kwargs or {}))
 
     torch.manual_seed(0)
-    linear = torch.nn.Linear(5 + 3 + 4 + 2, 6).double()
+    hot = 9 if with_one_hot else 0
+    linear = torch.nn.Linear(5 + 3 + 4 + 2 + hot, 6).double()
     # Needs a gradient: yes, no, yes, yes (two runs: 5 and 4 + 2 columns).
     parts = [torch.randn(7, w, dtype=torch.float64) for w in (5, 3, 4, 2)]
-    for part, need in zip(parts, (True, False, True, True)):
+    for part, need in zip(parts, (True, False, True, True), strict=True):
         part.requires_grad_(need)
+    position = torch.tensor([0, 8, 3, 3, 5, 0, 1])  # repeats add up
+    extra = [OneHot(position, hot)] if with_one_hot else []
     weights = torch.randn(7, 6, dtype=torch.float64)
     with CountProducts() as counter:
-        (concat_linear(linear, parts) * weights).sum().backward()
+        (concat_linear(linear, parts + extra) * weights).sum().backward()
     got = [linear.weight.grad, linear.bias.grad] + [p.grad for p in parts]
-    # Forward, weight gradient and the input gradients of 5 + 4 + 2 columns.
+    # Forward and weight gradient on the 14 dense columns (a one-hot is
+    # gathered and scattered, never multiplied out), and the input gradients
+    # of 5 + 4 + 2 columns.
     assert counter.flops == 2 * 7 * 6 * (14 + 14 + 11)
     assert parts[1].grad is None
 
     linear.zero_grad(set_to_none=True)
     copies = [p.detach().clone().requires_grad_(True) for p in parts]
-    (linear(torch.cat(copies, dim=1)) * weights).sum().backward()
+    dense = copies + ([torch.eye(hot, dtype=torch.float64)[position]] if hot else [])
+    (linear(torch.cat(dense, dim=1)) * weights).sum().backward()
     want = [linear.weight.grad, linear.bias.grad] + [p.grad for p in copies]
-    for i, (a, b) in enumerate(zip(got, want)):
+    for i, (a, b) in enumerate(zip(got, want, strict=True)):
         if i != 3:  # the part without gradient
             torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
@@ -430,26 +439,55 @@ def test_sampling_trunk_folds_batch_norm_and_matches_the_blocks():
     torch.testing.assert_close(scalars, want_scalars, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("cond_width", [5, 200])
+def test_sampling_and_training_paths_agree_with_conditions(cond_width):
+    # With a condition, narrow (a OneHot, gathered) or wide (an embedding):
+    # the sampling path (folded trunk, no autograd) gives the logits of the
+    # training path (concat_linear) and of plain layers on the written-out
+    # one-hot rows.
+    from skgan._encoding import OutputLayout, Span
+    from skgan._networks import Generator
+
+    torch.manual_seed(0)
+    layout = OutputLayout(spans=(Span(0, 2, "tanh"), Span(2, 5, "softmax")))
+    generator = Generator(16, (32, 24), layout, cond_width=cond_width)
+    for _ in range(5):
+        generator(torch.randn(64, 16) * 3 + 1, torch.randint(0, cond_width, (64,)))
+    generator.eval()
+    noise, position = torch.randn(300, 16), torch.randint(0, cond_width, (300,))
+    with torch.no_grad():
+        sampling = generator._logits(noise, position)
+        x = torch.cat([noise, generator.embed(position)], dim=1)  # dense input
+        for block in generator.blocks:
+            x = torch.cat([torch.relu(block.norm(block.linear(x))), x], dim=1)
+        plain = generator.linear(x)
+    training = generator._logits(noise, position)  # grad enabled
+    assert training.requires_grad
+    torch.testing.assert_close(sampling, plain, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(training.detach(), plain, rtol=1e-5, atol=1e-5)
+    # Not vacuous: the condition moves the logits.
+    with torch.no_grad():
+        other = generator._logits(noise, (position + 1) % cond_width)
+    assert (other - sampling).abs().max() > 1e-3
+
+
 def test_wide_condition_is_embedded_once_per_network_pass(monkeypatch):
     # A 150-level column makes the condition wider than CONDITION_EMBEDDING,
-    # so both networks embed it with a Linear layer. Per training step: the
+    # so both networks embed it (a learned linear map, looked up). Per step: the
     # generator once, the critic once in its update (real and fake rows share
     # the condition) and once in the generator update.
     import skgan._networks as networks
 
     calls = [0]
-    build = networks.condition_embedding
+    forward = networks.ConditionInput.forward
 
-    def counting(width):
-        module = build(width)
-        module.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
-        return module
+    def counting(self, position):
+        calls[0] += 1
+        return forward(self, position)
 
-    monkeypatch.setattr(networks, "condition_embedding", counting)
+    monkeypatch.setattr(networks.ConditionInput, "forward", counting)
     rng = np.random.RandomState(0)
-    X = pd.DataFrame(
-        {"x": rng.normal(size=300), "c": rng.choice(150, 300).astype(str)}
-    )
+    X = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(150, 300).astype(str)})
     gan = GANSampler(**{**TINY, "epochs": 2}).fit(X)
-    assert isinstance(gan.discriminator_.embed, torch.nn.Linear)
+    assert gan.discriminator_.embed.weight is not None  # a learned embedding
     assert calls[0] == 3 * 2 * -(-len(X) // gan.batch_size_)

@@ -67,12 +67,34 @@ def test_wide_conditions_are_embedded_so_size_grows_linearly():
         layout = OutputLayout((Span(0, 1, "tanh"), Span(1, levels, "softmax")))
         g = Generator(8, (16,), layout, cond_width=levels)
         d = Discriminator(layout.width, (16,), pac=2, cond_width=levels)
-        out = g(torch.randn(4, 8), torch.eye(levels)[:4])
+        out = g(torch.randn(4, 8), torch.arange(4))  # conditions as positions
         assert out.shape == (4, levels + 1)
-        assert d(out, torch.eye(levels)[:4]).shape == (2,)
+        assert d(out, torch.arange(4)).shape == (2,)
         sizes.append(n_params(g) + n_params(d))
     # Doubling the categories about doubles the weights (a one-hot carried
     # into the generator's last layer would quadruple them).
     assert sizes[1] / sizes[0] < 2.1
     narrow = Generator(8, (16,), OutputLayout((Span(0, 5, "softmax"),)), cond_width=5)
-    assert isinstance(narrow.embed, torch.nn.Identity) and CONDITION_EMBEDDING >= 5
+    assert narrow.embed.weight is None and CONDITION_EMBEDDING >= 5
+
+
+def test_condition_input_is_the_one_hot_or_its_linear_embedding():
+    from skgan._networks import CONDITION_EMBEDDING, ConditionInput
+
+    position = torch.tensor([0, 4, 2, 4])
+    narrow = ConditionInput(5)
+    assert narrow.out_width == 5 and not list(narrow.parameters())
+    torch.testing.assert_close(narrow(position), torch.eye(5)[position])
+    # A wide condition: the lookup equals the linear map of the one-hot,
+    # forward and backward, with nn.Linear's initialisation.
+    width = CONDITION_EMBEDDING + 72
+    torch.manual_seed(0)
+    wide = ConditionInput(width)
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(width, CONDITION_EMBEDDING, bias=False)
+    assert torch.equal(wide.weight, linear.weight) and wide.out_width == 128
+    weights = torch.randn(4, CONDITION_EMBEDDING)
+    (wide(position) * weights).sum().backward()
+    (linear(torch.eye(width)[position]) * weights).sum().backward()
+    torch.testing.assert_close(wide.weight.grad, linear.weight.grad)
+    torch.testing.assert_close(wide(position), linear(torch.eye(width)[position]))
