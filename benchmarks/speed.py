@@ -117,13 +117,19 @@ width, ``c`` the condition width (the sum of the categorical columns'
 levels, 0 without categorical columns) and ``e = min(c, 128)`` the width
 the condition has inside the networks: a condition wider than 128 first
 goes through a learned 128-wide linear embedding (``E = 1``, else ``E =
-0``), one for the generator and one for the critic. Layer shapes
-(``skgan/_networks.py``), as (rows, in, out) of one forward pass:
+0``), one for the generator and one for the critic, looked up, not
+multiplied out (``ConditionInput``). A narrow condition (``0 < c <= 128``,
+``N = 1``, else ``N = 0``) is a one-hot that is never multiplied out
+either: a layer gathers its weight columns (``OneHot``,
+``_PackedOneHotLinear``), so the products see ``N c`` fewer inputs per
+row. Layer shapes (``skgan/_networks.py``), as (rows, in, out) of one
+forward pass:
 
 * generator: block 1 ``(B, L + e, 256)``, block 2 ``(B, L + e + 256, 256)``,
-  output ``(B, L + e + 512, d)``; condition embedding ``(B, c, 128)``;
-* critic, on packs: layer 1 ``(P, pac (d + e), 256)``, layer 2 ``(P, 256,
-  256)``, output ``(P, 256, 1)``; condition embedding ``(B, c, 128)``.
+  output ``(B, L + e + 512, d)``, each with ``N c`` fewer inputs;
+* critic, on packs: layer 1 ``(P, pac (d + e), 256)``, with ``N pac c``
+  fewer inputs except in the gradient penalty's products, layer 2 ``(P,
+  256, 256)``, output ``(P, 256, 1)``.
 
 A GEMM of ``(m, k, n)`` costs ``2 m k n``. One training step (n_critic=1)
 runs each layer's forward GEMM the following number of times (backward
@@ -147,12 +153,13 @@ GEMMs, of the same cost, included):
 * critic layer 1: ``9 + 2E``: as layer 2, but the critic step's input
   gradient exists only when the input carries an embedded condition, and
   the penalty has no forward of its own (the layer is linear: its output
-  for the interpolates is mixed from the real and fake packs' outputs);
+  for the interpolates is mixed from the real and fake packs' outputs).
+  With ``N = 1``, the penalty's ``3`` products (the input gradient is taken
+  over every input, conditions included) are listed as their own row at
+  the full width, the other ``6`` at ``pac d`` inputs;
 * critic output: ``8`` (``6 + 2``: the penalty's input gradient starts from
   its weights, expanded, with no product);
-* condition embeddings (``E = 1`` only): none. The embedding of a one-hot
-  condition is one column of its weight, looked up (``ConditionInput``),
-  not multiplied out.
+* condition embeddings: none (looked up).
 
 As a check, the script counts the FLOPs of the ``aten.mm``/``aten.addmm``
 calls that torch actually executes in one step (a ``TorchDispatchMode``
@@ -444,15 +451,15 @@ def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
     ``m`` is the rows of one forward pass (packs for the critic); the step
     costs ``sum(count * 2 * m * k * n)`` FLOPs.
     """
-    embedded = c > CONDITION_EMBEDDING
-    E = int(embedded)
+    E = int(c > CONDITION_EMBEDDING)
+    N = int(0 < c <= CONDITION_EMBEDDING)  # a one-hot, gathered
     e = min(c, CONDITION_EMBEDDING)
     packs = batch // pac
     gemms = []
     width = LATENT_DIM + e
     for i, out in enumerate([*DIMS, d]):
         layer = f"G block {i + 1}" if i < len(DIMS) else "G output"
-        gemms.append((layer, batch, width, out, 2))
+        gemms.append((layer, batch, width - N * c, out, 2))
         # Input gradient: the earlier blocks' outputs and an embedded condition.
         columns = width - LATENT_DIM - e + E * e
         if columns:
@@ -461,7 +468,13 @@ def step_gemms(d: int, c: int, batch: int = BATCH_SIZE, pac: int = PAC) -> list:
             width += out
     width = pac * (d + e)
     for i, h in enumerate(DIMS):
-        gemms.append((f"D layer {i + 1}", packs, width, h, 9 + 2 * E if i == 0 else 12))
+        if i == 0 and N:
+            gemms.append(("D layer 1", packs, pac * d, h, 6))
+            gemms.append(("D layer 1, penalty", packs, width, h, 3))
+        else:
+            gemms.append(
+                (f"D layer {i + 1}", packs, width, h, 9 + 2 * E if i == 0 else 12)
+            )
         width = h
     gemms.append(("D output", packs, width, 1, 8))
     return gemms

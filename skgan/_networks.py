@@ -6,6 +6,7 @@ built from sizes and an :class:`~skgan._encoding.OutputLayout`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import NamedTuple
 
@@ -36,6 +37,25 @@ def _hot_linear(weight, bias, x, hot, out=None):
     return torch.addmm(columns[hot.position], x, weight[:, :width].t(), out=out)
 
 
+def _autocast_state(x: torch.Tensor):
+    """(device type, dtype) of the autocast active for ``x``'s device, or None.
+
+    A custom autograd Function's backward pass runs under the forward's
+    autocast state, as ``torch.amp.custom_bwd`` does, but for whichever
+    device the tensors are on.
+    """
+    device = x.device.type
+    if torch.is_autocast_enabled(device):
+        return device, torch.get_autocast_dtype(device)
+    return None
+
+
+def _autocast_like(state):
+    if state is None:
+        return contextlib.nullcontext()
+    return torch.autocast(state[0], dtype=state[1])
+
+
 class _ConcatLinear(torch.autograd.Function):
     """A linear layer on ``torch.cat(parts, dim=1)``, optionally with a one-hot.
 
@@ -57,19 +77,12 @@ class _ConcatLinear(torch.autograd.Function):
         ctx.save_for_backward(weight, x)
         ctx.widths = [part.shape[1] for part in parts]
         ctx.hot = hot
-        # The backward pass runs under the forward's autocast state, as
-        # torch.amp.custom_bwd does (for whichever device this runs on).
-        device = x.device.type
-        ctx.autocast = None
-        if torch.is_autocast_enabled(device):
-            ctx.autocast = (device, torch.get_autocast_dtype(device))
+        ctx.autocast = _autocast_state(x)
         return _hot_linear(weight, bias, x, hot)
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.autocast is None:
-            return _ConcatLinear._backward(ctx, grad)
-        with torch.autocast(ctx.autocast[0], dtype=ctx.autocast[1]):
+        with _autocast_like(ctx.autocast):
             return _ConcatLinear._backward(ctx, grad)
 
     @staticmethod
@@ -293,6 +306,55 @@ class Dropout(nn.Dropout):
         return keep.div_(1.0 - self.p)
 
 
+class _PackedOneHotLinear(torch.autograd.Function):
+    """The critic's first layer on packs of rows with narrow one-hot conditions.
+
+    A pack's input is [row_1, one-hot_1, ..., row_pac, one-hot_pac]. The rows
+    are multiplied by their weight columns (copied out once per call: they
+    interleave with the conditions'); each one-hot picks one weight column,
+    summed over the pack (an embedding bag), and the weight gradient of
+    those columns is a scatter-add of the output gradient. On Adult the
+    conditions are 1,010 of the 2,650 inputs, 38 % of the layer's products.
+    """
+
+    @staticmethod
+    def forward(ctx, weight, bias, rows, position, width):
+        hidden, (packs, pac) = weight.shape[0], position.shape
+        w = weight.view(hidden, pac, -1)
+        d = w.shape[2] - width
+        dense = w[:, :, :d].reshape(hidden, pac * d)
+        # The weight column of each row's 1: slot s's one-hot starts at
+        # s (d + width) + d.
+        slots = torch.arange(pac, device=position.device) * (d + width) + d
+        index = (position + slots).reshape(-1)
+        ctx.save_for_backward(rows, dense, index)
+        ctx.width = width
+        ctx.autocast = _autocast_state(rows)
+        gathered = weight.index_select(1, index).view(hidden, packs, pac).sum(2)
+        return torch.addmm(gathered.t() + bias, rows, dense.t())
+
+    @staticmethod
+    def backward(ctx, grad):
+        with _autocast_like(ctx.autocast):
+            rows, dense, index = ctx.saved_tensors
+            need = ctx.needs_input_grad
+            grad_weight = grad_bias = grad_rows = None
+            if need[2]:
+                grad_rows = grad @ dense
+            if need[0]:
+                hidden, pac = grad.shape[1], len(index) // len(grad)
+                d = rows.shape[1] // pac
+                grad_dense = grad.t() @ rows  # (hidden, pac * d)
+                grad_weight = grad_dense.new_zeros(hidden, pac, d + ctx.width)
+                grad_weight[:, :, :d] = grad_dense.view(hidden, pac, d)
+                grad_weight = grad_weight.view(hidden, -1)
+                spread = grad.t().to(grad_weight.dtype).repeat_interleave(pac, dim=1)
+                grad_weight.index_add_(1, index, spread)
+            if need[1]:
+                grad_bias = grad.sum(0)
+        return grad_weight, grad_bias, grad_rows, None, None
+
+
 # Condition vectors wider than this are embedded into this many dimensions
 # by a learned linear map before entering either network. Feeding a wide
 # one-hot straight in would make the generator's last layer (whose input
@@ -432,9 +494,9 @@ class Discriminator(nn.Module):
     lets it notice a lack of diversity and so discourages mode collapse. The
     batch size must be a multiple of ``pac``; the training loop guarantees it.
     A conditional critic sees each row with its (embedded) condition vector,
-    passed as positions (see :class:`ConditionInput`):
-    :meth:`inputs` builds that input, :meth:`score` scores it (the gradient
-    penalty works on the inputs), and calling the module does both.
+    passed as positions (see :class:`ConditionInput`). Calling the module
+    scores rows; :meth:`inputs` writes out the input it sees and
+    :meth:`score` scores that, for :meth:`input_gradient`.
     """
 
     def __init__(
@@ -452,33 +514,41 @@ class Discriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def inputs(self, rows: torch.Tensor, cond: torch.Tensor | None = None):
+        """Rows with their (embedded) condition vectors, written out."""
         return rows if cond is None else torch.cat([rows, self.embed(cond)], dim=1)
 
-    def input_pair(self, real, fake, cond=None):
-        """:meth:`inputs` of real and fake rows with the same conditions.
-
-        The condition is built (a one-hot, or a wide condition's embedding)
-        once for both.
-        """
-        if cond is None:
-            return real, fake
-        embedded = self.embed(cond)
-        return torch.cat([real, embedded], dim=1), torch.cat([fake, embedded], dim=1)
-
     def score(self, inputs: torch.Tensor, keep_first: bool = False):
+        """Each pack's score from :meth:`inputs`; see :meth:`forward`."""
+        packed = inputs.reshape(inputs.shape[0] // self.pac, -1)
+        return self._from_first(self.net[0](packed), keep_first)
+
+    def forward(self, rows, cond=None, keep_first: bool = False):
         """Each pack's score; with ``keep_first``, also its first-layer output.
 
-        The first linear layer's output (detached) is what
-        :meth:`input_gradient` takes as ``first``.
+        ``cond`` holds each row's condition as a position (see
+        :class:`ConditionInput`). Equal to ``score(inputs(rows, cond))``,
+        but a narrow condition's one-hot is never written out
+        (:class:`_PackedOneHotLinear`). The first linear layer's output
+        (detached) is what :meth:`input_gradient` takes as ``first``.
         """
-        packed = inputs.reshape(inputs.shape[0] // self.pac, -1)
-        if not keep_first:
-            return self.net(packed).squeeze(1)
-        layers = iter(self.net)
-        h = first = next(layers)(packed)
-        for layer in layers:
+        if cond is None or self.embed.weight is not None:
+            return self.score(self.inputs(rows, cond), keep_first)
+        first = self.net[0]
+        packs = rows.shape[0] // self.pac
+        first = _PackedOneHotLinear.apply(
+            first.weight,
+            first.bias,
+            rows.reshape(packs, -1),
+            cond.reshape(packs, self.pac),
+            self.embed.width,
+        )
+        return self._from_first(first, keep_first)
+
+    def _from_first(self, first, keep_first):
+        h = first
+        for layer in list(self.net)[1:]:
             h = layer(h)
-        return h.squeeze(1), first.detach()
+        return (h.squeeze(1), first.detach()) if keep_first else h.squeeze(1)
 
     def input_gradient(self, inputs=None, first=None) -> torch.Tensor:
         """Gradient of each pack's score with respect to its packed input.
@@ -522,6 +592,3 @@ class Discriminator(nn.Module):
         for (linear, _, _), gate in zip(reversed(hidden), reversed(gates)):
             grad = (grad * gate) @ linear.weight
         return grad
-
-    def forward(self, rows: torch.Tensor, cond: torch.Tensor | None = None):
-        return self.score(self.inputs(rows, cond))

@@ -107,14 +107,13 @@ def discriminator_step(
     with forward_precision(config, real.device):
         with torch.set_grad_enabled(keep_fake):
             fake, logits = generator(noise, cond, return_logits=True)
-        # No graph through the generator in the critic's loss.
-        real, fake_rows = discriminator.input_pair(
-            real, fake.detach().to(real.dtype), cond
-        )
-        # One critic call scores real and fake packs together (packs never
-        # mix: both halves are whole numbers of packs).
+        # No graph through the generator in the critic's loss. One critic
+        # call scores real and fake packs together (packs never mix: both
+        # halves are whole numbers of packs).
+        rows = torch.cat([real, fake.detach().to(real.dtype)])
+        both = None if cond is None else torch.cat([cond, cond])
         penalty = config.loss == "wgan-gp" and config.gradient_penalty > 0
-        scores = discriminator.score(torch.cat([real, fake_rows]), keep_first=penalty)
+        scores = discriminator(rows, both, keep_first=penalty)
         if penalty:
             scores, first = scores
         real_scores, fake_scores = scores.float().chunk(2)

@@ -30,8 +30,8 @@ TINY = dict(
 @pytest.fixture(scope="module")
 def X():
     rng = np.random.RandomState(0)
-    # Two 3-level columns: softmax spans of one width are gathered and
-    # scattered through an index (a single span of its width is a slice).
+    # Two 3-level columns (point modes): two softmax spans of one width,
+    # activated together as one run.
     return np.column_stack(
         [
             rng.normal(size=300),
@@ -328,6 +328,63 @@ def test_penalty_mixes_first_layer_outputs_like_the_rows():
     for a, b in zip(got_grads, want_grads):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert got_grads[0].abs().sum() > 0
+
+
+def test_critic_packs_narrow_conditions_without_writing_out_the_one_hot():
+    # Discriminator(rows, positions) equals scoring the written-out inputs
+    # (score(inputs(...))): scores, first-layer outputs and every gradient,
+    # with the same dropout masks; its first-layer products skip the
+    # one-hot columns.
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class FirstLayerFlops(TorchDispatchMode):
+        flops = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func in (torch.ops.aten.mm.default, torch.ops.aten.addmm.default):
+                a, b = args[-2:]
+                if {21, 36} & {*a.shape, *b.shape}:  # the first layer's inputs
+                    self.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
+            return func(*args, **(kwargs or {}))
+
+    torch.manual_seed(0)
+    critic = Discriminator(7, (12, 10), pac=3, cond_width=5).double().train()
+    rows = torch.randn(12, 7, dtype=torch.float64)
+    position = torch.tensor([0, 4, 4, 2, 1, 0, 3, 3, 3, 0, 2, 4])
+
+    def run(packed):
+        critic.zero_grad(set_to_none=True)
+        x = rows.clone().requires_grad_(True)
+        torch.manual_seed(7)
+        with FirstLayerFlops() as counter:
+            if packed:
+                scores, first = critic(x, position, keep_first=True)
+            else:
+                scores, first = critic.score(critic.inputs(x, position), True)
+            (scores * torch.arange(1.0, 5.0, dtype=torch.float64)).sum().backward()
+        grads = [q.grad.clone() for q in critic.parameters()] + [x.grad]
+        return scores.detach(), first, grads, counter.flops
+
+    got, got_first, got_grads, flops = run(packed=True)
+    want, want_first, want_grads, dense_flops = run(packed=False)
+    torch.testing.assert_close(got, want)
+    torch.testing.assert_close(got_first, want_first)
+    for a, b in zip(got_grads, want_grads, strict=True):
+        torch.testing.assert_close(a, b)
+    # Forward, weight gradient and input gradient of 4 packs, 12 outputs:
+    # over 3 x 7 row inputs instead of 3 x (7 + 5).
+    assert flops == 3 * 2 * 4 * 21 * 12 and dense_flops == 3 * 2 * 4 * 36 * 12
+    assert got_grads[0].abs().sum() > 0
+
+    # Under (CPU) autocast the backward runs in bfloat16 too, and the weight
+    # gradients come back in float32.
+    critic = critic.float()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        scores = critic(rows.float(), position)
+    assert scores.dtype == torch.bfloat16
+    scores.float().sum().backward()
+    assert critic.net[0].weight.grad.dtype == torch.float32
+    assert torch.isfinite(critic.net[0].weight.grad).all()
 
 
 @cuda
