@@ -56,7 +56,7 @@ def gradient_penalty(discriminator, real_first, fake_first) -> torch.Tensor:
     """WGAN-GP penalty (Gulrajani et al., 2017) on packs of interpolated rows.
 
     ``real_first`` and ``fake_first`` are the critic's first-layer outputs
-    for the real and the fake packs (``Discriminator.score(...,
+    for the real and the fake packs (``discriminator(rows, cond,
     keep_first=True)``). Each interpolated pack lies on the segment between
     a real and a fake pack, with one mixing weight per pack; the first
     layer is linear, so its output for the interpolates is the same mix of
