@@ -269,6 +269,39 @@ def test_autocast_training_path_runs_on_the_cpu(X, monkeypatch):
     np.testing.assert_allclose(*shares, atol=0.03)
 
 
+def test_autocast_conditional_paths_run_on_the_cpu(monkeypatch):
+    # The bf16 code path with narrow (one-hot, gathered) and wide (looked-up)
+    # conditions: the custom autograd Functions run their forward in
+    # bfloat16 and their backward under the same autocast.
+    import skgan._networks as networks
+
+    monkeypatch.setattr(skgan._utils, "AUTOCAST_DEVICES", ("cuda", "cpu"))
+    seen = []
+    hot_linear = networks._hot_linear
+
+    def record(*args, **kwargs):
+        out = hot_linear(*args, **kwargs)
+        seen.append((args[3] is not None, out.dtype))
+        return out
+
+    monkeypatch.setattr(networks, "_hot_linear", record)
+    rng = np.random.RandomState(0)
+    for levels in (5, 200):
+        X = pd.DataFrame(
+            {
+                "c": rng.choice([f"v{i}" for i in range(levels)], 600),
+                "x": rng.normal(size=600),
+            }
+        )
+        gan = GANSampler(**{**TINY, "epochs": 2}, precision="bf16").fit(X)
+        assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in gan.history_)
+        assert all(p.dtype == torch.float32 for p in gan.discriminator_.parameters())
+        out = gan.sample(40, conditions={"c": "v3"})
+        assert (out["c"] == "v3").all()
+    # Narrow conditions went through the gathering path in bfloat16.
+    assert (True, torch.bfloat16) in seen
+
+
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 
