@@ -345,8 +345,9 @@ class _PackedOneHotLinear(torch.autograd.Function):
                 hidden, pac = grad.shape[1], len(index) // len(grad)
                 d = rows.shape[1] // pac
                 grad_dense = grad.t() @ rows  # (hidden, pac * d)
-                grad_weight = grad_dense.new_zeros(hidden, pac, d + ctx.width)
+                grad_weight = grad_dense.new_empty(hidden, pac, d + ctx.width)
                 grad_weight[:, :, :d] = grad_dense.view(hidden, pac, d)
+                grad_weight[:, :, d:] = 0.0
                 grad_weight = grad_weight.view(hidden, -1)
                 spread = grad.t().to(grad_weight.dtype).repeat_interleave(pac, dim=1)
                 grad_weight.index_add_(1, index, spread)
