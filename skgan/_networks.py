@@ -45,9 +45,21 @@ def _autocast_state(x: torch.Tensor):
     device the tensors are on.
     """
     device = x.device.type
-    if torch.is_autocast_enabled(device):
+    try:
+        enabled = torch.is_autocast_enabled(device)
+    except TypeError:  # torch < 2.4: no device argument
+        legacy = {
+            "cuda": torch.is_autocast_enabled,
+            "cpu": torch.is_autocast_cpu_enabled,
+        }
+        enabled = device in legacy and legacy[device]()
+    if not enabled:
+        return None
+    if hasattr(torch, "get_autocast_dtype"):
         return device, torch.get_autocast_dtype(device)
-    return None
+    if device == "cuda":  # torch < 2.4
+        return device, torch.get_autocast_gpu_dtype()
+    return device, torch.get_autocast_cpu_dtype()
 
 
 def _autocast_like(state):

@@ -302,6 +302,30 @@ def test_autocast_conditional_paths_run_on_the_cpu(monkeypatch):
     assert (True, torch.bfloat16) in seen
 
 
+# torch 2.13 deprecates the legacy calls that torch 2.2 offers.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_autocast_state_with_the_torch_2_2_api(monkeypatch):
+    # pyproject allows torch >= 2.2, where torch.is_autocast_enabled takes no
+    # device and torch.get_autocast_dtype does not exist.
+    from skgan._networks import _autocast_state
+
+    x = torch.ones(2)
+    assert _autocast_state(x) is None
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert _autocast_state(x) == ("cpu", torch.bfloat16)
+        new_api = torch.is_autocast_enabled
+
+        def old_is_enabled(*args):
+            if args:
+                raise TypeError("is_autocast_enabled() takes 0 positional arguments")
+            return new_api("cuda")
+
+        monkeypatch.setattr(torch, "is_autocast_enabled", old_is_enabled)
+        monkeypatch.delattr(torch, "get_autocast_dtype")
+        assert _autocast_state(x) == ("cpu", torch.bfloat16)
+    assert _autocast_state(x) is None
+
+
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 
