@@ -193,13 +193,13 @@ class TableEncoder:
         """
         infos = self.columns_.infos
         n_modes = self.normalizer_.n_modes_ if self.normalizer_ is not None else []
-        tanh, softmax = [], []  # softmax: (width, role, column) in column order
+        n_scalars = len(self.columns_.continuous)  # one tanh span each
+        softmax = []  # (width, role, column), in column order
         n_categories = 0
-        continuous = iter(range(len(self.columns_.continuous)))
+        continuous = iter(range(n_scalars))
         for info in infos + ([self.target_] if self.target_ is not None else []):
             if info.kind == "continuous":
                 j = next(continuous)
-                tanh.append(j)
                 if n_modes[j]:
                     softmax.append((n_modes[j], "mode", j))
                 if self.has_missing_[j]:
@@ -208,8 +208,8 @@ class TableEncoder:
                 softmax.append((info.n_levels, "category", n_categories))
                 n_categories += 1
         softmax.sort(key=lambda entry: entry[0])  # stable: column order per width
-        spans = [Span(j, 1, "tanh") for j in range(len(tanh))]
-        start = len(tanh)
+        spans = [Span(j, 1, "tanh") for j in range(n_scalars)]
+        start = n_scalars
         mode_spans, mode_columns, missing_spans = [], [], []
         category_spans = [0] * n_categories
         for number, (width, role, j) in enumerate(softmax):
@@ -224,8 +224,8 @@ class TableEncoder:
                 category_spans[j] = number
         self.layout_ = OutputLayout(tuple(spans))
         # Scalar j (continuous column j) sits at position j.
-        self.scalar_positions_ = np.arange(len(tanh), dtype=np.int64)
-        self.softmax_spans_ = spans[len(tanh) :]
+        self.scalar_positions_ = np.arange(n_scalars, dtype=np.int64)
+        self.softmax_spans_ = spans[n_scalars:]
         self.mode_spans_ = np.array(mode_spans, dtype=np.int64)
         self.mode_columns_ = np.array(mode_columns, dtype=np.int64)
         self.missing_spans_ = missing_spans  # (continuous column, span) pairs

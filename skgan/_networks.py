@@ -133,9 +133,15 @@ def concat_linear(linear: nn.Linear, parts) -> torch.Tensor:
 
     The last part may be a :class:`OneHot`.
     """
-    hot = parts[-1] if isinstance(parts[-1], OneHot) else None
-    dense = parts[:-1] if hot is not None else parts
+    dense, hot = _split_hot(parts)
     return _ConcatLinear.apply(linear.weight, linear.bias, hot, *dense)
+
+
+def _split_hot(parts):
+    """(the dense parts, the trailing :class:`OneHot` or None)."""
+    if isinstance(parts[-1], OneHot):
+        return parts[:-1], parts[-1]
+    return parts, None
 
 
 class Residual(nn.Module):
@@ -470,8 +476,8 @@ class Generator(nn.Module):
         parts = [noise] if cond is None else [noise, self.embed.part(cond)]
         if self.training or torch.is_grad_enabled():
             return concat_linear(self.linear, self.blocks(parts))
-        hot = parts[-1] if isinstance(parts[-1], OneHot) else None
-        trunk = self._inference_trunk(parts[:-1] if hot is not None else parts, hot)
+        dense, hot = _split_hot(parts)
+        trunk = self._inference_trunk(dense, hot)
         return _hot_linear(self.linear.weight, self.linear.bias, trunk, hot)
 
     def _inference_trunk(self, parts, hot=None):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import skgan._utils
 from skgan import GANSampler
@@ -40,6 +41,25 @@ def X():
             rng.choice(3, 300).astype(float),
         ]
     )
+
+
+class CountProducts(TorchDispatchMode):
+    """FLOPs of the mm/addmm run inside, optionally only those ``keep`` picks.
+
+    ``keep`` gets the set of both operands' dimensions.
+    """
+
+    def __init__(self, keep=None):
+        super().__init__()
+        self.keep = keep
+        self.flops = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in (torch.ops.aten.mm.default, torch.ops.aten.addmm.default):
+            a, b = args[-2:]
+            if self.keep is None or self.keep({*a.shape, *b.shape}):
+                self.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
+        return func(*args, **(kwargs or {}))
 
 
 # ----------------------------------------------------------------- dropout
@@ -127,7 +147,7 @@ def test_explicit_input_gradient_equals_double_backward(dropout, training, cond_
     )
     assert grad.shape == (4, 3 * inputs.shape[1])
     torch.testing.assert_close(grad, want_grad)
-    for got, want in zip(weights, want_weights):
+    for got, want in zip(weights, want_weights, strict=True):
         torch.testing.assert_close(got, want)
     # Not vacuous: every linear layer's weights get a penalty gradient.
     linear = [m.weight for m in critic.net if isinstance(m, torch.nn.Linear)]
@@ -382,7 +402,7 @@ def test_penalty_mixes_first_layer_outputs_like_the_rows():
     want, want_grads = penalty_and_gradients(mixed_rows=True)
     # gradient_penalty takes the norms in float32.
     torch.testing.assert_close(got, want.float())
-    for a, b in zip(got_grads, want_grads):
+    for a, b in zip(got_grads, want_grads, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert got_grads[0].abs().sum() > 0
 
@@ -392,18 +412,6 @@ def test_critic_packs_narrow_conditions_without_writing_out_the_one_hot():
     # (score(inputs(...))): scores, first-layer outputs and every gradient,
     # with the same dropout masks; its first-layer products skip the
     # one-hot columns.
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class FirstLayerFlops(TorchDispatchMode):
-        flops = 0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            if func in (torch.ops.aten.mm.default, torch.ops.aten.addmm.default):
-                a, b = args[-2:]
-                if {21, 36} & {*a.shape, *b.shape}:  # the first layer's inputs
-                    self.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
-            return func(*args, **(kwargs or {}))
-
     torch.manual_seed(0)
     critic = Discriminator(7, (12, 10), pac=3, cond_width=5).double().train()
     rows = torch.randn(12, 7, dtype=torch.float64)
@@ -413,7 +421,8 @@ def test_critic_packs_narrow_conditions_without_writing_out_the_one_hot():
         critic.zero_grad(set_to_none=True)
         x = rows.clone().requires_grad_(True)
         torch.manual_seed(7)
-        with FirstLayerFlops() as counter:
+        # Only the first layer's products: those with its 21 or 36 inputs.
+        with CountProducts(lambda shapes: {21, 36} & shapes) as counter:
             if packed:
                 scores, first = critic(x, position, keep_first=True)
             else:
@@ -453,7 +462,7 @@ def test_explicit_input_gradient_on_cuda():
     grad, weights = _penalty_gradients(critic, rows, explicit=True)
     want_grad, want_weights = _penalty_gradients(critic, rows, explicit=False)
     torch.testing.assert_close(grad, want_grad)
-    for got, want in zip(weights, want_weights):
+    for got, want in zip(weights, want_weights, strict=True):
         torch.testing.assert_close(got, want)
     # In training mode the masks are Bernoulli draws on the device.
     mask = critic.train().net[2].mask(torch.ones(400, 250, device="cuda"))
@@ -485,18 +494,7 @@ def test_generator_runs_once_per_training_step(X, monkeypatch):
 
 @pytest.mark.parametrize("with_one_hot", [False, True])
 def test_concat_linear_computes_only_the_products_needed(with_one_hot):
-    from torch.utils._python_dispatch import TorchDispatchMode
-
     from skgan._networks import OneHot, concat_linear
-
-    class CountProducts(TorchDispatchMode):
-        flops = 0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            if func in (torch.ops.aten.mm.default, torch.ops.aten.addmm.default):
-                a, b = args[-2:]
-                self.flops += 2 * a.shape[0] * a.shape[1] * b.shape[1]
-            return func(*args, **(kwargs or {}))
 
     torch.manual_seed(0)
     hot = 9 if with_one_hot else 0
