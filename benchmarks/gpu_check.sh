@@ -11,13 +11,16 @@
 #   pytest_cuda       python -m pytest -q -m cuda tests/
 #   speed_cuda_fp32   speed.py --device cuda on Adult (numeric and mixed), 3
 #                     epochs, float32, skgan and (where importable) ctgan
-#   speed_cuda_bf16   the same with --precision bf16, skgan only (ctgan has no
-#                     bf16; its figures are those of the float32 run)
+#   speed_cuda_bf16   speed.py on Adult (mixed) with --precision bf16, skgan
+#                     only (ctgan has no bf16; its figures are those of the
+#                     float32 run)
+#   speed_cuda_compile  the same, float32, with --compile reduce-overhead
+#                     (torch.compile with CUDA graphs; epoch 1 compiles)
 #   sweep_cuda        speed.py --device cuda, synthetic 10k/100k/1M rows x
 #                     10/100 columns, 20 steps per epoch, skgan only
 #
-# Files: NAME.txt for each step, and speed_cuda_fp32.json, speed_cuda_bf16.json
-# and sweep_cuda.json (eight in all). The exit status is 1 when a step failed,
+# Files: NAME.txt for each step, and speed_cuda_fp32.json, speed_cuda_bf16.json,
+# speed_cuda_compile.json and sweep_cuda.json (ten in all). The exit status is 1 when a step failed,
 # timed out or was skipped. The whole check stops after GPU_CHECK_SECONDS (default
 # 510) seconds: each step runs under `timeout` with what is left of that (and
 # at most its own cap); speed.py rewrites its JSON after every table, so a
@@ -134,20 +137,25 @@ echo "  output   $OUTDIR, at most $DEADLINE s in all"
 
 step nvidia_smi 30 "nvidia-smi" nvidia-smi
 
-step pytest_cuda 120 "the tests marked cuda" "$PY" -m pytest -q -m cuda tests/
+step pytest_cuda 150 "the tests marked cuda" "$PY" -m pytest -q -m cuda tests/
 
 if [ -n "$DATA" ]; then
     # shellcheck disable=SC2086  # CTGAN_FLAG is empty or one word
     step speed_cuda_fp32 150 "speed.py on Adult, cuda, float32" \
         "$PY" benchmarks/speed.py --device cuda --dataset adult-numeric,adult \
         --epochs 3 --data "$DATA" $CTGAN_FLAG --json "$OUTDIR/speed_cuda_fp32.json"
-    step speed_cuda_bf16 120 "speed.py on Adult, cuda, bf16 (skgan only)" \
-        "$PY" benchmarks/speed.py --device cuda --dataset adult-numeric,adult \
+    step speed_cuda_bf16 75 "speed.py on Adult, cuda, bf16 (skgan only)" \
+        "$PY" benchmarks/speed.py --device cuda --dataset adult \
         --epochs 3 --data "$DATA" --precision bf16 --no-ctgan \
         --json "$OUTDIR/speed_cuda_bf16.json"
+    step speed_cuda_compile 105 "speed.py on Adult, cuda, compile reduce-overhead (skgan only)" \
+        "$PY" benchmarks/speed.py --device cuda --dataset adult \
+        --epochs 3 --data "$DATA" --compile reduce-overhead --no-ctgan \
+        --json "$OUTDIR/speed_cuda_compile.json"
 else
     skip speed_cuda_fp32 "no adult.csv; set ADULT_CSV"
     skip speed_cuda_bf16 "no adult.csv; set ADULT_CSV"
+    skip speed_cuda_compile "no adult.csv; set ADULT_CSV"
 fi
 
 step sweep_cuda 0 "speed.py size sweep, cuda, float32, 20 steps per epoch (skgan only)" \

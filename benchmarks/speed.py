@@ -199,8 +199,12 @@ with ``--precision bf16``, and the header names the GPU.
 ``--precision {float32,bf16}`` (default float32) is skgan's
 ``GANSampler(precision=...)``, passed only when it is not float32 (bf16 is
 autocast on CUDA; on the CPU skgan warns and trains in float32); ctgan
-always trains in float32. ``benchmarks/gpu_check.sh`` is the one command a
-GPU session runs (the cuda tests, Adult in both precisions, the size sweep).
+always trains in float32. ``--compile MODE`` (default off) is skgan's
+``GANSampler(compile=MODE)``, passed only when not off (torch.compile of the
+training step on CUDA; on the CPU skgan warns and does not compile); the
+compilation falls in epoch 1, which is never timed when N > 1.
+``benchmarks/gpu_check.sh`` is the one command a GPU session runs (the cuda
+tests, Adult in float32, in bf16 and compiled, the size sweep).
 
 ctgan (Business Source License) is only imported here, optionally, in the
 child processes; skgan never depends on it. Install it in a separate
@@ -619,6 +623,8 @@ def measure_skgan(X, spec: dict) -> dict:
     )
     if spec["precision"] != "float32":  # a GANSampler without it: float32 only
         params["precision"] = spec["precision"]
+    if spec.get("compile", "off") != "off":
+        params["compile"] = spec["compile"]
     gan = GANSampler(**params)
     real_train_epoch = sampler_module.train_epoch
     monitor = None
@@ -1063,6 +1069,14 @@ def parse_args(argv):
         help="skgan's GANSampler(precision=...) (default float32; bf16 is "
         "autocast on CUDA only); ctgan always trains in float32",
     )
+    parser.add_argument(
+        "--compile",
+        choices=("off", "default", "reduce-overhead", "max-autotune",
+                 "max-autotune-no-cudagraphs"),
+        default="off",
+        help="skgan's GANSampler(compile=...) mode (default off; compiles on "
+        "CUDA only; epoch 1, which pays the compilation, is not timed)",
+    )
     parser.add_argument("--no-ctgan", action="store_true")
     parser.add_argument(
         "--ctgan-budget",
@@ -1109,6 +1123,7 @@ def parse_args(argv):
         threads=args.threads,
         device=args.device,
         precision=args.precision,
+        compile=args.compile,
     )
     tables = [
         dict(base, dataset=d, rows=None, columns=None)
@@ -1142,7 +1157,8 @@ def print_header(args, settings, threads, ctgan_note):
         f"  settings   epochs={settings['epochs']}, batch_size={BATCH_SIZE}, "
         f"pac={PAC}, max_steps={args.max_steps or 'none'}, sample "
         f"{settings['n_sample']:,} rows x{settings['sample_repeats']}, "
-        f"device={args.device}, precision={args.precision}, seed={args.seed}"
+        f"device={args.device}, precision={args.precision}, "
+        f"compile={args.compile}, seed={args.seed}"
         + (", --smoke" if args.smoke else "")
     )
     if args.device == "cuda":

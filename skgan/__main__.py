@@ -317,6 +317,7 @@ def _fit(args) -> int:
         epochs=args.epochs,
         device=args.device,
         precision=args.precision,
+        compile=False if args.compile == "off" else args.compile,
         random_state=args.seed,
         verbose=0 if args.quiet else 1,
         **({} if args.batch_size is None else {"batch_size": args.batch_size}),
@@ -513,6 +514,8 @@ def _evaluate(args) -> int:
 
 
 def _parser():
+    from skgan._utils import COMPILE_MODES
+
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="skgan",
@@ -573,6 +576,14 @@ def _parser():
         default="float32",
         help="bf16: bfloat16 autocast when training on a CUDA GPU; elsewhere a "
         "warning and float32 (default: float32)",
+    )
+    fit.add_argument(
+        "--compile",
+        choices=("off", *COMPILE_MODES),
+        default="off",
+        help="compile the training step with torch.compile in this mode when "
+        "training on a CUDA GPU; elsewhere a warning and no compiling "
+        "(default: off)",
     )
     fit.add_argument(
         "--seed",

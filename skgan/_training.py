@@ -8,7 +8,9 @@ and read once per epoch by the caller.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +26,8 @@ class TrainingConfig:
     steps_per_epoch: int
     # torch.autocast dtype of the forward passes (precision="bf16"), or None.
     autocast: torch.dtype | None = None
+    # torch.compile (backend, mode) of the forward passes (compile=...), or None.
+    compile: tuple[str, str | None] | None = None
 
 
 def forward_precision(config: TrainingConfig, device: torch.device):
@@ -89,6 +93,69 @@ def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
     return -log_p.gather(1, condition.position.unsqueeze(1)).mean()
 
 
+def fake_rows(generator, noise, cond):
+    """The generator's forward pass: ``(fake rows, logits)``."""
+    return generator(noise, cond, return_logits=True)
+
+
+def critic_loss(discriminator, real, fake, cond, config) -> torch.Tensor:
+    """The critic's loss on real and (detached) fake rows, penalty included."""
+    # One critic call scores real and fake packs together (packs never mix:
+    # both halves are whole numbers of packs).
+    rows = torch.cat([real, fake.to(real.dtype)])
+    both = None if cond is None else torch.cat([cond, cond])
+    penalty = config.loss == "wgan-gp" and config.gradient_penalty > 0
+    scores = discriminator(rows, both, keep_first=penalty)
+    if penalty:
+        scores, first = scores
+    real_scores, fake_scores = scores.float().chunk(2)
+    d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
+    if penalty:
+        d_loss = d_loss + config.gradient_penalty * gradient_penalty(
+            discriminator, *first.chunk(2)
+        )
+    return d_loss
+
+
+def fake_loss(discriminator, fake, logits, condition, conditions, config):
+    """The generator's loss on its fake rows (the critic frozen by the caller)."""
+    cond = None if condition is None else condition.position
+    g_loss = generator_loss(config.loss, discriminator(fake, cond).float())
+    if conditions is not None:
+        g_loss = g_loss + conditional_loss(
+            logits.float(),
+            condition,
+            conditions.positions,
+            conditions.sampler.owner,
+        )
+    return g_loss
+
+
+class StepPasses(NamedTuple):
+    """The forward passes of a training step, compiled or not."""
+
+    fake_rows: Callable
+    critic_loss: Callable
+    fake_loss: Callable
+
+
+@functools.lru_cache(maxsize=None)
+def step_passes(compile: tuple[str, str | None] | None) -> StepPasses:
+    """The step's forward passes; compiled with ``compile = (backend, mode)``.
+
+    Each pass is compiled on its own, so that each has its own backward
+    graph: the generator's forward pass in the critic step is differentiated
+    later, in the generator step. Cached, so that every epoch (and every fit
+    with the same options) reuses the same compiled functions. The optimizer
+    updates and the backward calls stay outside.
+    """
+    passes = StepPasses(fake_rows, critic_loss, fake_loss)
+    if compile is None:
+        return passes
+    backend, mode = compile
+    return StepPasses(*(torch.compile(f, backend=backend, mode=mode) for f in passes))
+
+
 def discriminator_step(
     generator, discriminator, optimizer, real, condition, config, keep_fake=False
 ):
@@ -102,26 +169,14 @@ def discriminator_step(
     DCGAN reference training loop). The critic itself is always trained on
     detached fakes.
     """
+    passes = step_passes(config.compile)
     noise = torch.randn(real.shape[0], config.latent_dim, device=real.device)
     cond = None if condition is None else condition.position
     with forward_precision(config, real.device):
         with torch.set_grad_enabled(keep_fake):
-            fake, logits = generator(noise, cond, return_logits=True)
-        # No graph through the generator in the critic's loss. One critic
-        # call scores real and fake packs together (packs never mix: both
-        # halves are whole numbers of packs).
-        rows = torch.cat([real, fake.detach().to(real.dtype)])
-        both = None if cond is None else torch.cat([cond, cond])
-        penalty = config.loss == "wgan-gp" and config.gradient_penalty > 0
-        scores = discriminator(rows, both, keep_first=penalty)
-        if penalty:
-            scores, first = scores
-        real_scores, fake_scores = scores.float().chunk(2)
-        d_loss = discriminator_loss(config.loss, real_scores, fake_scores)
-        if penalty:
-            d_loss = d_loss + config.gradient_penalty * gradient_penalty(
-                discriminator, *first.chunk(2)
-            )
+            fake, logits = passes.fake_rows(generator, noise, cond)
+        # No graph through the generator in the critic's loss.
+        d_loss = passes.critic_loss(discriminator, real, fake.detach(), cond, config)
     optimizer.zero_grad(set_to_none=True)
     d_loss.backward()
     optimizer.step()
@@ -137,24 +192,17 @@ def generator_step(
     were generated for, in a conditional fit (``conditions``).
     """
     fake, logits = fake
-    cond = None if condition is None else condition.position
     with forward_precision(config, fake.device):
         # Freeze the critic's weights: the generator step needs gradients
         # with respect to the fake rows only, not the critic's weight
         # gradients.
         discriminator.requires_grad_(False)
         try:
-            scores = discriminator(fake, cond).float()
+            g_loss = step_passes(config.compile).fake_loss(
+                discriminator, fake, logits, condition, conditions, config
+            )
         finally:
             discriminator.requires_grad_(True)
-        g_loss = generator_loss(config.loss, scores)
-        if conditions is not None:
-            g_loss = g_loss + conditional_loss(
-                logits.float(),
-                condition,
-                conditions.positions,
-                conditions.sampler.owner,
-            )
     optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     optimizer.step()

@@ -229,6 +229,40 @@ def autocast_dtype(precision: str, device: torch.device):
     return torch.bfloat16
 
 
+# Devices where compile= compiles the training step, and the backend used.
+# The CPU is left out on purpose, as for precision: compiled kernels fuse and
+# round differently, so results would change. (Tests add "cpu", with the
+# "aot_eager" backend, to run the compiled code path without a GPU.)
+COMPILE_DEVICES = ("cuda",)
+COMPILE_BACKEND = "inductor"
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def compile_options(compile, device: torch.device):
+    """``(backend, mode)`` for :func:`torch.compile` of the step, or None.
+
+    ``compile`` is the estimator's parameter: False, True (the "default"
+    mode) or one of torch.compile's modes. The mode applies to the inductor
+    backend only.
+    """
+    if isinstance(compile, str):
+        mode = compile
+    elif compile:
+        mode = "default"
+    else:
+        return None
+    if device.type not in COMPILE_DEVICES:
+        warnings.warn(
+            f"compile={compile!r} is ignored: it applies on CUDA only, and this "
+            f"fit runs on {device}. The training step runs uncompiled, with the "
+            "same results as compile=False.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
+    return COMPILE_BACKEND, (mode if COMPILE_BACKEND == "inductor" else None)
+
+
 def adam(parameters, device: torch.device, **options) -> torch.optim.Adam:
     """Adam with the fused kernel where torch has one for ``device``.
 

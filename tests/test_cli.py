@@ -177,19 +177,26 @@ def test_model_without_target(tmp_path):
     assert list(rows.columns) == COLUMNS and (rows["label"] == "no").all()
 
 
-def test_precision_bf16_on_the_cpu_warns_in_one_line_and_trains(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "option, value, param",
+    [("--precision", "bf16", "bf16"), ("--compile", "reduce-overhead", "reduce-overhead")],
+)
+def test_gpu_option_on_the_cpu_warns_in_one_line_and_trains(
+    tmp_path, capsys, option, value, param
+):
     data = tmp_path / "data.csv"
     make_table(n=30, seed=2).to_csv(data, index=False)
-    model = tmp_path / "bf16.skgan"
+    model = tmp_path / "fast.skgan"
     common = ["--epochs", "1", "-q", "--device", "cpu", "--seed", "0"]
-    argv = ["fit", str(data), "-o", str(model), *common, "--precision", "bf16"]
+    argv = ["fit", str(data), "-o", str(model), *common, option, value]
     assert main(argv) == 0
     err = capsys.readouterr().err
-    assert "skgan: warning: precision='bf16' is ignored" in err
+    name = option.lstrip("-")
+    assert f"skgan: warning: {name}={param!r} is ignored" in err
     assert len(err.strip().splitlines()) == 1
     gan = skgan.load(model)
-    assert gan.get_params()["precision"] == "bf16"
-    # On the CPU the bf16 model is the float32 model.
+    assert gan.get_params()[name] == param
+    # On the CPU the model is the one trained without the option.
     plain = tmp_path / "plain.skgan"
     assert main(["fit", str(data), "-o", str(plain), *common]) == 0
     pd.testing.assert_frame_equal(
@@ -371,7 +378,8 @@ def test_skgan_debug_shows_the_traceback_of_a_user_error(tmp_path):
     "command, options",
     [
         ("fit", ["--output", "--target", "--categorical", "--epochs",
-                 "--batch-size", "--device", "--precision", "--seed", "--quiet"]),
+                 "--batch-size", "--device", "--precision", "--compile", "--seed",
+                 "--quiet"]),
         ("sample", ["--n-samples", "--output", "--condition", "--seed"]),
         ("evaluate", ["--holdout", "--target", "--categorical", "--seed"]),
         ("demo", ["--epochs", "--n-samples", "--output", "--device", "--verbose"]),
