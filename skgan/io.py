@@ -234,7 +234,8 @@ class _Writer:
             return {
                 "__t": "ndarray",
                 "dtype": a.dtype.str,
-                "tensor": self.tensor(torch.from_numpy(np.ascontiguousarray(a).copy())),
+                # np.array keeps a 0-d array 0-d (ascontiguousarray would not).
+                "tensor": self.tensor(torch.from_numpy(np.array(a, order="C"))),
             }
         if kind in "mM":
             return {
@@ -421,7 +422,8 @@ class _Reader:
         if tag == "ndarray":
             return self.array(o)
         if tag == "np_scalar":
-            return self.array(o["v"])[()]
+            # reshape: files written before 2026-11-27 stored shape (1,).
+            return self.array(o["v"]).reshape(())[()]
         if tag == "np_dtype":
             return np.dtype(o["v"])
         if tag == "random_state":

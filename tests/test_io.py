@@ -161,6 +161,55 @@ def test_oversampler_and_the_meta_estimators_sampler(tmp_path):
         skgan.save(LogisticRegression(), tmp_path / "lr.skgan")
 
 
+def test_numpy_scalars_round_trip_as_scalars(tmp_path):
+    # Parameters given as numpy scalars, and an oversampler fitted on integer
+    # labels (its sampling_strategy_ is keyed by np.int64), come back as the
+    # same scalars, not as 1-element arrays.
+    pytest.importorskip("imblearn")
+    from skgan import GANOverSampler
+
+    gan = tiny(epochs=np.int64(2), gradient_penalty=np.float32(10.0))
+    loaded = round_trip(gan, tmp_path).get_params()
+    for name in ("epochs", "gradient_penalty"):
+        value, original = loaded[name], gan.get_params()[name]
+        assert type(value) is type(original) and value == original
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(120, 3)), (np.arange(120) < 30).astype(int)
+    over = GANOverSampler(sampler=tiny(), random_state=0)
+    over.fit_resample(X, y)
+    loaded = round_trip(over, tmp_path)
+    strategy = loaded.sampling_strategy_
+    assert list(strategy) == list(over.sampling_strategy_)
+    for key, count in strategy.items():
+        assert type(key) is np.int64 and np.ndim(count) == 0
+        assert count == over.sampling_strategy_[key]
+    np.testing.assert_array_equal(
+        loaded.sampler_.sample(10, random_state=0),
+        over.sampler_.sample(10, random_state=0),
+    )
+
+    # Categories held as numpy scalars in an object column.
+    codes = np.array([np.int64(v) for v in rng.choice([10, 20], 80)], dtype=object)
+    Xo = np.column_stack([rng.normal(size=80), codes]).astype(object)
+    gan = tiny(categorical_features=[1]).fit(Xo)
+    loaded = round_trip(gan, tmp_path)
+    a, b = gan.sample(20, random_state=0), loaded.sample(20, random_state=0)
+    assert [type(v) for v in b[:, 1]] == [type(v) for v in a[:, 1]]
+    np.testing.assert_array_equal(a, b)
+    assert set(loaded.sample(10, conditions={1: 20})[:, 1]) == {20}
+
+
+def test_numpy_scalars_from_older_files_load_as_scalars():
+    # Files written before the fix stored a numpy scalar as a shape-(1,) array.
+    from skgan.io import _Reader
+
+    reader = _Reader({"t0": torch.tensor([7])})
+    stored = {"__t": "np_scalar", "v": {"__t": "ndarray", "dtype": "<i8", "tensor": "t0"}}
+    value = reader.value(stored)
+    assert type(value) is np.int64 and value == 7
+
+
 def test_model_saved_from_cuda_loads_on_a_cpu_machine(tmp_path, monkeypatch):
     # Tag every stored tensor as a CUDA tensor, as a GPU machine would (the
     # bytes torch writes are the same), and record the CUDA device.
