@@ -455,14 +455,14 @@ class GANSampler(BaseEstimator):
                     X, y, device=device, random_state=train_seed, mode_state=mode_seed
                 )
             table = encoder.to_device(*encoded, device)
-            conditions = self._conditioning(encoder, table)
+            conditions = self._conditioning(encoder, table, architecture)
             config = self._training_config(n_rows=table.n_rows)
             config = dataclasses.replace(
                 config,
                 autocast=autocast_dtype(self.precision, device),
                 compile=compile_options(self.compile, device),
             )
-            networks = self._build_networks(encoder, device, warm)
+            networks = self._build_networks(encoder, device, architecture, warm)
             optimizers = self._build_optimizers(*networks, betas, device, warm)
             fixed = dict(
                 encoder=encoder,
@@ -571,18 +571,15 @@ class GANSampler(BaseEstimator):
             continuous=self.continuous_encoding,
         )
 
-    def _conditioning(self, encoder, table):
+    def _conditioning(self, encoder, table, architecture):
         """The condition sampler of a conditional fit (None for a plain GAN)."""
-        if not self._is_conditional(encoder):
+        if not _is_conditional(encoder, architecture):
             return None
         sampler = ConditionSampler(
             _category_codes(encoder, table), encoder.category_sizes_
         )
         positions = torch.as_tensor(encoder.condition_positions(), device=table.device)
         return Conditioning(sampler=sampler, positions=positions)
-
-    def _is_conditional(self, encoder) -> bool:
-        return bool(self.conditional) and len(encoder.category_spans_) > 0
 
     def _forget_fit(self):
         """Drop the previous fit, so a fit that fails part-way is not fitted.
@@ -623,11 +620,13 @@ class GANSampler(BaseEstimator):
             steps_per_epoch=max(1, -(-n_rows // batch)),
         )
 
-    def _build_networks(self, encoder, device, warm):
-        latent_dim, generator_dims, discriminator_dims, pac, _ = self._architecture()
+    def _build_networks(self, encoder, device, architecture, warm=False):
+        """Networks of ``architecture`` (as :meth:`_architecture` gives)."""
+        latent_dim, generator_dims, discriminator_dims, pac, _ = architecture
         layout = encoder.layout_
         # A conditional GAN feeds the condition vector to both networks.
-        cond = sum(encoder.category_sizes_) if self._is_conditional(encoder) else 0
+        conditional = _is_conditional(encoder, architecture)
+        cond = sum(encoder.category_sizes_) if conditional else 0
         generator = Generator(latent_dim, generator_dims, layout, cond_width=cond)
         discriminator = Discriminator(
             layout.width, discriminator_dims, pac, cond_width=cond
@@ -886,7 +885,7 @@ class GANSampler(BaseEstimator):
         latent_dim = self._fitted_architecture[0]
         chunk = _CPU_SAMPLE_CHUNK if device.type == "cpu" else _DEVICE_SAMPLE_CHUNK
         chunk = max(256, min(chunk, _SAMPLE_CHUNK_VALUES // encoder.layout_.width))
-        conditional = self._is_conditional(encoder)
+        conditional = _is_conditional(encoder, self._fitted_architecture)
         space = None
         if conditional:
             space = ConditionSpace(
@@ -984,6 +983,16 @@ class GANSampler(BaseEstimator):
         tags.input_tags.string = True
         tags.non_deterministic = not runs_on_cpu(self.device)
         return tags
+
+
+def _is_conditional(encoder, architecture) -> bool:
+    """Whether networks of ``architecture`` take conditions for this encoder.
+
+    ``fit`` passes the architecture it builds; after it, the fitted one
+    (``_fitted_architecture``) applies, never the current parameters: a
+    parameter changed after ``fit`` applies to the next fit only.
+    """
+    return bool(architecture[4]) and len(encoder.category_spans_) > 0
 
 
 def _category_codes(encoder, table) -> torch.Tensor:

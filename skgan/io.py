@@ -526,7 +526,7 @@ def _restore_networks(estimator, modules):
     if set(modules) != {"generator_", "discriminator_"}:
         raise _Refused(f"unexpected networks {sorted(modules)}")
     generator, discriminator = estimator._build_networks(
-        estimator.encoder_, torch.device("cpu"), warm=False
+        estimator.encoder_, torch.device("cpu"), estimator._fitted_architecture
     )
     generator.load_state_dict(modules["generator_"].state_dict)
     discriminator.load_state_dict(modules["discriminator_"].state_dict)

@@ -161,6 +161,27 @@ def test_oversampler_and_the_meta_estimators_sampler(tmp_path):
         skgan.save(LogisticRegression(), tmp_path / "lr.skgan")
 
 
+def test_parameters_changed_after_fit_apply_to_the_next_fit_only(tmp_path):
+    # sample and save/load use the fitted networks' architecture, not the
+    # current parameters.
+    X, _ = messy_frame()
+    gan = tiny().fit(X)
+    before = gan.sample(30, random_state=0)
+    gan.set_params(conditional=False, generator_dims=(32, 32), latent_dim=4, pac=2)
+    pd.testing.assert_frame_equal(gan.sample(30, random_state=0), before)
+    pd.testing.assert_frame_equal(
+        round_trip(gan, tmp_path).sample(30, random_state=0), before
+    )
+    pd.testing.assert_frame_equal(
+        gan.sample(30, conditions={"c": "a"}, random_state=0)[["c"]],
+        pd.DataFrame({"c": pd.Categorical(["a"] * 30, categories=["b", "a"])}),
+    )
+    # The next fit builds the new architecture.
+    gan.fit(X)
+    assert gan.generator_.embed.width == 0  # conditional=False
+    assert [b.linear.out_features for b in gan.generator_.blocks] == [32, 32]
+
+
 def test_numpy_scalars_round_trip_as_scalars(tmp_path):
     # Parameters given as numpy scalars, and an oversampler fitted on integer
     # labels (its sampling_strategy_ is keyed by np.int64), come back as the
