@@ -444,7 +444,11 @@ class GANAugmentedRegressor(RegressorMixin, _GANAugmented):
             joint = X.copy()
             joint[name] = y
         else:
-            joint = np.column_stack([X, y])  # an object X stays object
+            # An object X stays object. A string X becomes object too: stacked
+            # with a string array, the target would become strings, and so a
+            # categorical column.
+            columns = X.astype(object) if X.dtype.kind in "US" else X
+            joint = np.column_stack([columns, y])
         sampler = fit_sampler(
             template,
             self.random_state,

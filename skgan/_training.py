@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -139,7 +140,7 @@ class StepPasses(NamedTuple):
     fake_loss: Callable
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def step_passes(compile: tuple[str, str | None] | None) -> StepPasses:
     """The step's forward passes; compiled with ``compile = (backend, mode)``.
 

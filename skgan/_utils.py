@@ -235,7 +235,12 @@ def autocast_dtype(precision: str, device: torch.device):
 # "aot_eager" backend, to run the compiled code path without a GPU.)
 COMPILE_DEVICES = ("cuda",)
 COMPILE_BACKEND = "inductor"
-COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+COMPILE_MODES = (
+    "default",
+    "reduce-overhead",
+    "max-autotune",
+    "max-autotune-no-cudagraphs",
+)
 
 
 def compile_options(compile, device: torch.device):

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -400,6 +401,38 @@ def test_regressor_keeps_the_frame_and_the_categorical_columns():
     assert list(reg.sampler_.categorical_features) == [False, True, False]
     assert set(reg.sampler_.sample(100)[:, 1]) <= {0.0, 1.0, 2.0}
     assert list(sampler.categorical_features) == [False, True]
+
+
+def test_regressor_on_a_string_array_keeps_the_target_continuous():
+    rng = np.random.RandomState(0)
+    X = rng.choice(["a", "bb", "c"], (200, 2))
+    y = rng.normal(size=200) + (X[:, 0] == "a")
+    Spy.fitted.clear()
+
+    class RegSpy(Ridge):
+        def fit(self, X, y):
+            Spy.fitted.append((np.array(X), np.array(y)))
+            return super().fit(X, y)
+
+    reg = GANAugmentedRegressor(
+        make_pipeline(OneHotEncoder(), RegSpy()),
+        sampler=tiny(),
+        n_synthetic=300,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "looks like an identifier" warning
+        reg.fit(X, y)
+    assert reg.sampler_.encoder_.columns_.infos[-1].kind == "continuous"
+    _, fit_y = Spy.fitted[0]
+    new_y = fit_y[200:]
+    assert len(new_y) == 300
+    # Generated targets, not copies of the training values (beyond the range
+    # ends, where values are clipped to the training minimum and maximum).
+    inside = (new_y > y.min()) & (new_y < y.max())
+    assert inside.mean() > 0.5
+    assert not np.isin(new_y[inside], y).any()
+    assert reg.predict(X).shape == (200,)
 
 
 def test_integer_arrays_stay_integer_for_the_estimator():
