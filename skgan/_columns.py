@@ -340,7 +340,25 @@ def _restore_continuous(values: np.ndarray, info: ColumnInfo):
         return out
     if info.integer:
         values = np.rint(values)
+        bounds = _integer_bounds(info.dtype)
+        if bounds is not None:
+            # float64 does not hold every large integer: float(2**63 - 1) is
+            # 2**63, which would overflow int64 (to its minimum) when cast.
+            values = np.clip(values, *bounds)
     return values
+
+
+def _integer_bounds(dtype):
+    """The floats nearest the ends of an integer dtype's range that convert
+    to it without overflow, or None (object columns: Python ints)."""
+    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' Int64 and the like
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iu":
+        return None
+    limits = np.iinfo(dtype)
+    low, high = float(limits.min), float(limits.max)
+    if high > limits.max:  # rounded up: the float below is the largest in range
+        high = float(np.nextafter(high, -np.inf))
+    return low, high
 
 
 # -------------------------------------------------------- categorical columns

@@ -91,6 +91,33 @@ def test_bounds_can_be_turned_off():
     assert ((free < low) | (free > high)).any()
 
 
+def test_integers_at_the_ends_of_their_dtype_do_not_overflow():
+    # float64 rounds 2**63 - 1 up to 2**63, which overflowed the cast back to
+    # int64 and came back as -2**63.
+    rng = np.random.RandomState(0)
+    top = np.iinfo(np.int64).max
+    ends = np.r_[np.full(50, top), np.zeros(50, np.int64)]
+    X = pd.DataFrame(
+        {
+            "i": ends,
+            "u": np.r_[
+                np.full(50, np.iinfo(np.uint64).max, dtype=np.uint64),
+                np.zeros(50, dtype=np.uint64),
+            ],
+            "I": pd.array(ends, dtype="Int64"),
+            "x": rng.normal(size=100),
+        }
+    )
+    out = small(epochs=1).fit(X).sample(500)
+    assert out.dtypes.to_dict() == X.dtypes.to_dict()
+    for column in ("i", "u", "I"):
+        values = out[column].to_numpy()
+        assert values.min() >= 0 and values.max() <= X[column].max()
+        assert values.max() > 2**62  # the top end is generated, not lost
+    A = small(epochs=1).fit(np.c_[ends, rng.randint(0, 5, 100)]).sample(500)
+    assert A.dtype == np.int64 and 0 <= A[:, 0].min() and A[:, 0].max() > 2**62
+
+
 def test_missing_values_come_back_at_about_the_real_rate():
     rng = np.random.RandomState(1)
     n = 1000
