@@ -476,16 +476,27 @@ class ModeNormalizer:
         # on values centred and scaled in float64 first, so that a large
         # offset (amounts near 1e9 that differ by units) loses no precision;
         # points were found on the exact values above.
+        # Each column is first divided by a power of two near its largest
+        # magnitude, which is exact: the mean and the standard deviation can
+        # then neither overflow (squares of values near 1e155 pass float64's
+        # range) nor underflow (below 1e-160), and are the same as without
+        # it otherwise.
         X = X.double()
+        magnitude = X.abs().amax(dim=0)
+        unit = torch.where(
+            magnitude > 0, torch.exp2(torch.floor(torch.log2(magnitude))), 1.0
+        )
+        X = X / unit
         center = X.mean(dim=0)
-        scale = X.std(dim=0, correction=0)
-        scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+        spread = X.std(dim=0, correction=0)
         mixtures = fit_column_mixtures(
-            ((X - center) / scale).float(),
+            ((X - center) / torch.where(spread > 0, spread, 1.0)).float(),
             mask=~is_point,
             max_modes=self.max_modes,
             max_rows=self.max_rows,
         )
+        center = center * unit
+        scale = torch.where(spread > 0, spread * unit, 1.0)
         cpu = torch.device("cpu")
         center, scale = center.to(cpu).unsqueeze(1), scale.to(cpu).unsqueeze(1)
         self.mixtures_ = type(mixtures)(

@@ -118,6 +118,32 @@ def test_integers_at_the_ends_of_their_dtype_do_not_overflow():
     assert A.dtype == np.int64 and 0 <= A[:, 0].min() and A[:, 0].max() > 2**62
 
 
+@pytest.mark.parametrize("factor", [1e200, 1e-200])
+def test_columns_of_extreme_magnitude_are_modelled_as_at_unit_scale(factor):
+    # Squares of values near 1e155 overflow float64 and those of values below
+    # 1e-160 underflow: the mode-specific encoder's standard deviation came
+    # out inf or 0, and the column came back all NaN or as two values.
+    rng = np.random.RandomState(0)
+    base = np.r_[rng.normal(size=150), rng.normal(5, 0.5, size=150)]
+    other = rng.normal(size=300)
+    unit = small(epochs=1).fit(np.c_[base, other]).sample(1000, random_state=0)
+    scaled = small(epochs=1).fit(np.c_[base * factor, other])
+    out = scaled.sample(1000, random_state=0)
+    assert np.isfinite(out).all() and len(np.unique(out[:, 0])) > 500
+    # The same model up to rounding: the distribution of the unit column's.
+    levels = np.linspace(0.05, 0.95, 19)
+    np.testing.assert_allclose(
+        np.quantile(out[:, 0] / factor, levels),
+        np.quantile(unit[:, 0], levels),
+        atol=0.05,
+    )
+    means = [
+        model.encoder_.normalizer_.mixtures_.means[0].numpy()
+        for model in (scaled, small(epochs=1).fit(np.c_[base, other]))
+    ]
+    np.testing.assert_allclose(means[0] / factor, means[1], rtol=1e-6)
+
+
 def test_missing_values_come_back_at_about_the_real_rate():
     rng = np.random.RandomState(1)
     n = 1000
