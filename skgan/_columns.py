@@ -176,7 +176,10 @@ def _warn_if_identifier(info: ColumnInfo, n_rows: int):
             "a category the model must learn from about one row, and widens the "
             "networks by one input per value. Consider dropping the column.",
             UserWarning,
-            stacklevel=5,
+            # The caller of GANSampler.fit (through sklearn's fit wrapper,
+            # GANSampler.fit, TableEncoder.fit_transform and .fit, and
+            # describe_columns).
+            stacklevel=7,
         )
 
 

@@ -851,8 +851,15 @@ class GANSampler(BaseEstimator):
                     "conditions must be a dict {column: value}; got "
                     f"{type(conditions).__name__}."
                 )
+            named = {}  # categorical column number -> the key that named it
             for column, value in conditions.items():
                 index, code = encoder.condition_code(column, value)
+                if index in named:
+                    raise ValueError(
+                        f"conditions names one column twice, as {named[index]!r} "
+                        f"and {column!r}; give each column once."
+                    )
+                named[index] = column
                 fixed[index] = np.full(n_samples, code)
         if encoder.target_ is not None and (y is not None or not fixed):
             # Without y, labels follow the class frequencies; with conditions

@@ -296,6 +296,7 @@ def _pandas_value(o, writer, where):
         return {
             "__t": "pd_index",
             "dtype": writer.value(o.dtype, where),
+            "name": writer.value(o.name, where),
             "v": writer.array(np.asarray(o, dtype=object), where),
         }
     if o is pd.NA:
@@ -482,7 +483,11 @@ class _Reader:
         if tag == "pd_dtype":
             return pd.api.types.pandas_dtype(o["v"])
         if tag == "pd_index":
-            return pd.Index(self.array(o["v"]), dtype=self.value(o["dtype"]))
+            return pd.Index(
+                self.array(o["v"]),
+                dtype=self.value(o["dtype"]),
+                name=self.value(o.get("name")),  # files before 2026-11-27: none
+            )
         if tag == "pd_na":
             return pd.NA
         if tag == "pd_nat":

@@ -292,8 +292,12 @@ def test_a_categorical_column_with_100000_levels(monkeypatch):
     n = 100_000
     X = pd.DataFrame({"id": [f"k{i}" for i in range(n)], "v": RNG.normal(size=n)})
     gan = tiny(batch_size=500, pac=10, conditional=False)
-    with pytest.warns(UserWarning, match="'id'.*identifier"):
+    with pytest.warns(UserWarning, match="'id'.*identifier") as record:
         gan.fit(X)
+    # Attributed to the line that called fit, not to skgan's internals.
+    assert [w.filename for w in record if "identifier" in str(w.message)] == [
+        __file__
+    ]
     n_params = sum(p.numel() for p in gan.generator_.parameters())
     n_params += sum(p.numel() for p in gan.discriminator_.parameters())
     assert n_params < 20 * (n + 1) * 10  # linear: ~16 weights per level and pack

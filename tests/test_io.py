@@ -59,6 +59,7 @@ def round_trip(estimator, tmp_path):
 
 def test_mixed_frame_model_round_trips_exactly(tmp_path):
     X, y = messy_frame()
+    X.columns.name = "features"
     gan = tiny().fit(X, y)
     loaded = round_trip(gan, tmp_path)
     assert type(loaded) is GANSampler and loaded.get_params() == gan.get_params()
@@ -72,6 +73,7 @@ def test_mixed_frame_model_round_trips_exactly(tmp_path):
         gan.sample(20, conditions={"c": "a"}), loaded.sample(20, conditions={"c": "a"})
     )
     assert list(b.dtypes) == list(X.dtypes)
+    assert b.columns.name == "features"
     np.testing.assert_array_equal(loaded.classes_, gan.classes_)
     assert loaded.history_ == gan.history_ and loaded.n_iter_ == 2
     np.testing.assert_array_equal(loaded.feature_names_in_, X.columns)

@@ -311,6 +311,16 @@ def test_plain_gan_without_conditioning_still_honours_conditions(frame):
     assert (out["color"] == "green").all()
 
 
+def test_conditions_naming_one_column_twice_are_an_error(frame):
+    # An array fit names columns by index, and a negative index is the same
+    # column as a positive one: a later value silently replaced the first.
+    X = frame[["size", "shape", "color"]].astype(object).to_numpy()
+    gan = small(epochs=1).fit(X)
+    with pytest.raises(ValueError, match="names one column twice, as 2 and -1"):
+        gan.sample(5, conditions={2: "red", -1: "blue"})
+    assert set(gan.sample(20, conditions={-1: "blue"})[:, 2]) == {"blue"}
+
+
 def test_object_and_string_arrays(frame):
     X = frame[["size", "shape", "color"]].astype(object).to_numpy()
     out = small(epochs=2).fit(X).sample(50)
