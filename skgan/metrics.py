@@ -838,7 +838,11 @@ def detection_auc(real, synthetic, *, cv=5, random_state=0, categorical_features
 
     An AUC of 0.5 means the classifier does no better than chance: the
     synthetic rows are indistinguishable from real ones. An AUC near 1 means
-    they are easy to tell apart.
+    they are easy to tell apart. An AUC well below 0.5 is no better than
+    0.5: it arises when synthetic rows are exact copies of real ones (a
+    copy of a row and the row itself fall in different folds, and the
+    classifier learns the wrong label for each); check the privacy
+    measures (:func:`distance_to_closest_record`) then.
 
     Parameters
     ----------
