@@ -433,8 +433,13 @@ def _split_columns(X, name):
 
 
 def _default_is_categorical(dtype, label):
-    """The dtype rule: object/string/category/bool categorical, numbers continuous."""
+    """The dtype rule: object/string/category/bool categorical, numbers continuous.
+
+    Datetimes and timedeltas (tz-aware too) are continuous, as nanoseconds.
+    """
     kind = getattr(dtype, "kind", None)
+    if kind in ("m", "M"):
+        return False
     if isinstance(dtype, np.dtype):
         if kind in "iuf":
             return False
@@ -535,7 +540,29 @@ def _to_object(column):
     return values
 
 
+def _time_values(column):
+    """A datetime or timedelta column as float nanoseconds (NaN for NaT).
+
+    Datetimes count from the epoch, in UTC for tz-aware ones; None for
+    other columns.
+    """
+    kind = getattr(getattr(column, "dtype", None), "kind", None)
+    if kind not in ("m", "M"):
+        return None
+    unit = "timedelta64[ns]" if kind == "m" else "datetime64[ns]"
+    if hasattr(column, "to_numpy"):
+        times = column.to_numpy(dtype=unit)
+    else:
+        times = np.asarray(column).astype(unit)
+    values = times.view(np.int64).astype(float)
+    values[np.isnat(times)] = np.nan
+    return values
+
+
 def _to_float(column, label, name):
+    times = _time_values(column)
+    if times is not None:
+        return times
     try:
         if hasattr(column, "to_numpy"):
             values = column.to_numpy(dtype=float, na_value=np.nan)
@@ -622,9 +649,13 @@ def _pearson(x, y):
     """Pearson correlation, taken as 0 when a column is constant."""
     x = x - x.mean()
     y = y - y.mean()
-    denominator = np.sqrt((x @ x) * (y @ y))
-    if denominator == 0:
+    # Divided by their largest magnitudes first, the sums of squares can
+    # neither overflow (values near 1e155) nor underflow (near 1e-160).
+    x_size, y_size = np.abs(x).max(), np.abs(y).max()
+    if x_size == 0 or y_size == 0:
         return 0.0
+    x, y = x / x_size, y / y_size
+    denominator = np.sqrt((x @ x) * (y @ y))
     return float(np.clip((x @ y) / denominator, -1.0, 1.0))
 
 
@@ -636,6 +667,17 @@ def _quantile_edges(reference):
 
 def _seed(rng):
     return int(rng.randint(np.iinfo(np.int32).max))
+
+
+def _leaf_size(n_rows):
+    """HistGradientBoosting's ``min_samples_leaf`` for ``n_rows`` training rows.
+
+    Its default, 20, allows no split below 40 rows: every prediction is then
+    the same, and a detection AUC reads 0.5 ("indistinguishable") however
+    different the tables. Small tables get smaller leaves; from 400 rows on
+    it is the default.
+    """
+    return int(min(20, max(1, n_rows // 20)))
 
 
 def _hgb_categorical(tables, columns):
@@ -669,7 +711,8 @@ def column_shapes(real, synthetic, *, categorical_features=None):
     categorical_features : list of str or int, or array-like of bool, default=None
         Columns to treat as categorical, by name, by index or as a boolean
         mask; the others are continuous. None applies the dtype rule: object,
-        string, category and bool columns are categorical.
+        string, category and bool columns are categorical; numbers,
+        datetimes and timedeltas (as nanoseconds) are continuous.
 
     Returns
     -------
@@ -842,7 +885,11 @@ def detection_auc(real, synthetic, *, cv=5, random_state=0, categorical_features
     0.5: it arises when synthetic rows are exact copies of real ones (a
     copy of a row and the row itself fall in different folds, and the
     classifier learns the wrong label for each); check the privacy
-    measures (:func:`distance_to_closest_record`) then.
+    measures (:func:`distance_to_closest_record`) then. On small tables the
+    classifier's leaves shrink (to ``n // 20`` rows below 400 training
+    rows) so that it can still split, but HistGradientBoosting ignores
+    categories of under 10 training rows: tables of a few dozen rows give
+    rough estimates.
 
     Parameters
     ----------
@@ -851,7 +898,9 @@ def detection_auc(real, synthetic, *, cv=5, random_state=0, categorical_features
     synthetic : DataFrame or array-like of shape (n_synthetic, n_features)
         The synthetic table, with the same columns.
     cv : int or cross-validation splitter, default=5
-        Number of stratified folds, or a splitter.
+        Number of stratified folds, or a splitter whose every test fold holds
+        rows of both tables (a ValueError otherwise): the rows are stacked
+        real first, so an unshuffled ``KFold`` does not do.
     random_state : int, RandomState instance or None, default=0
         Seeds the subsampling, the fold shuffling and the classifier.
     categorical_features : list of str or int, or array-like of bool, default=None
@@ -898,11 +947,19 @@ def detection_auc(real, synthetic, *, cv=5, random_state=0, categorical_features
         )
     X = np.vstack([real_data, synthetic_data])
     y = np.repeat([0, 1], n_samples)
+    folds = list(splitter.split(X, y))
+    if any(np.unique(y[test]).size < 2 for _, test in folds):
+        raise ValueError(
+            "cv gives a test fold that holds rows of one table only, where an "
+            "AUC is undefined (the rows are stacked real first, synthetic "
+            "second). Use a stratified splitter, or KFold(shuffle=True)."
+        )
     classifier = HistGradientBoostingClassifier(
         categorical_features=_hgb_categorical(tables, slice(None)),
+        min_samples_leaf=_leaf_size(max(len(train) for train, _ in folds)),
         random_state=_seed(rng),
     )
-    fold_aucs = cross_val_score(classifier, X, y, scoring="roc_auc", cv=splitter)
+    fold_aucs = cross_val_score(classifier, X, y, scoring="roc_auc", cv=folds)
     return DetectionResult(float(np.mean(fold_aucs)), fold_aucs, int(n_samples))
 
 
@@ -1037,7 +1094,9 @@ def ml_efficacy(
         X_train, y_train = train[:, features], train[:, index]
         if task == "regression":
             model = HistGradientBoostingRegressor(
-                categorical_features=categorical, random_state=seed
+                categorical_features=categorical,
+                min_samples_leaf=_leaf_size(len(y_train)),
+                random_state=seed,
             )
             prediction = model.fit(X_train, y_train).predict(X_test)
             scores[name] = {"r2": float(r2_score(y_test, prediction))}
@@ -1052,7 +1111,9 @@ def ml_efficacy(
             model = DummyClassifier(strategy="most_frequent")
         else:
             model = HistGradientBoostingClassifier(
-                categorical_features=categorical, random_state=seed
+                categorical_features=categorical,
+                min_samples_leaf=_leaf_size(len(y_train)),
+                random_state=seed,
             )
         prediction = model.fit(X_train, y_train).predict(X_test)
         scores[name] = {
@@ -1132,8 +1193,12 @@ def distance_to_closest_record(
     _check_no_nan(tables, names, "distance_to_closest_record")
     train, synthetic_data, holdout = tables.data
     continuous = ~tables.categorical
-    mean = train[:, continuous].mean(axis=0)
-    scale = train[:, continuous].std(axis=0)
+    # The standard deviation of values divided by their largest magnitude:
+    # it cannot overflow or underflow as that of values near 1e155 would.
+    size = np.abs(train[:, continuous]).max(axis=0)
+    size[size == 0] = 1.0
+    mean = (train[:, continuous] / size).mean(axis=0) * size
+    scale = (train[:, continuous] / size).std(axis=0) * size
     scale[scale == 0] = 1.0
 
     def encode(matrix):

@@ -156,6 +156,29 @@ def test_detection_auc_rejects_too_many_folds():
         detection_auc(np.ones((3, 2)), np.ones((10, 2)), cv=5)
 
 
+@pytest.mark.parametrize("n", [10, 20])
+def test_detection_auc_tells_small_tables_apart(n):
+    # With HistGradientBoosting's default leaves of 20 rows, folds of under
+    # 40 training rows allowed no split: the AUC read 0.5 for any tables.
+    rng = np.random.RandomState(0)
+    real = rng.normal(size=(n, 2))
+    assert detection_auc(real, real + 100).auc > 0.9
+    if n >= 20:  # HistGradientBoosting ignores categories of under 10 rows
+        words = pd.DataFrame({"w": ["x"] * n}), pd.DataFrame({"w": ["y"] * n})
+        assert detection_auc(*words).auc > 0.9
+
+
+def test_detection_auc_rejects_folds_of_one_table():
+    from sklearn.model_selection import KFold
+
+    rng = np.random.RandomState(0)
+    real = rng.normal(size=(60, 2))
+    with pytest.raises(ValueError, match="rows of one table only.*KFold"):
+        detection_auc(real, real + 3, cv=KFold(5))
+    shuffled = KFold(5, shuffle=True, random_state=0)
+    assert detection_auc(real, real + 3, cv=shuffled).auc > 0.9
+
+
 # -- ml_efficacy -------------------------------------------------------------
 
 
@@ -184,6 +207,16 @@ def test_ml_efficacy_rejects_unknown_target():
     table = mixed_table(50)
     with pytest.raises(ValueError, match="target 'nope' is not a column"):
         ml_efficacy(table, table, table, target="nope")
+
+
+def test_ml_efficacy_learns_from_a_small_training_table():
+    # 30 training rows: with leaves of at least 20 rows the models could
+    # only predict a constant, and synthetic and real always tied.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(230, 2))
+    X[:, 1] = (X[:, 0] > 0).astype(float)
+    result = ml_efficacy(X[:30], X[:30], X[30:], target=1, task="classification")
+    assert result.real["accuracy"] > 0.9
 
 
 # -- distance_to_closest_record ----------------------------------------------
@@ -219,6 +252,54 @@ def test_dcr_rejects_nan():
     synthetic[1, 1] = np.nan
     with pytest.raises(ValueError, match="column 1 of synthetic holds 1 NaN"):
         distance_to_closest_record(synthetic, train, train)
+
+
+@pytest.mark.parametrize("factor", [1e200, 1e-200])
+def test_trends_and_distances_do_not_overflow(factor):
+    # Sums of squares of values near 1e155 overflow float64 (below 1e-160
+    # they underflow): correlations read 0 or NaN, distances all 0.
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(200, 2))
+    x[:, 1] += x[:, 0]
+    opposite = x * [1, -1]
+    expected = column_pair_trends(x, opposite).score
+    assert 0.2 < expected < 0.4
+    assert column_pair_trends(x * factor, opposite * factor).score == pytest.approx(
+        expected, abs=1e-9
+    )
+    train, holdout, fresh = x[:100], x[100:], rng.normal(size=(100, 2))
+    plain = distance_to_closest_record(fresh, train, holdout)
+    scaled = distance_to_closest_record(
+        fresh * factor, train * factor, holdout * factor
+    )
+    np.testing.assert_allclose(
+        scaled.synthetic_distances, plain.synthetic_distances, rtol=1e-9
+    )
+
+
+def test_datetime_and_timedelta_columns_are_continuous():
+    # GANSampler generates them; the metrics read them as nanoseconds.
+    rng = np.random.RandomState(0)
+    days = pd.to_timedelta(rng.randint(0, 365, 300), unit="D")
+    real = pd.DataFrame(
+        {
+            "when": pd.Timestamp("2024-01-01") + days,
+            "zoned": (pd.Timestamp("2024-01-01") + days).tz_localize("Europe/Paris"),
+            "took": pd.to_timedelta(rng.exponential(3, 300), unit="h"),
+            "v": rng.normal(size=300),
+        }
+    )
+    real.loc[5, "when"] = pd.NaT
+    # The same instants in another unit are the same values.
+    same = real.assign(when=real["when"].astype("datetime64[s]"))
+    assert column_shapes(real, same).score == 1.0
+    assert column_pair_trends(real, same).score == pytest.approx(1.0)
+    later = real.assign(when=real["when"] + pd.Timedelta(days=400))
+    assert column_shapes(real, later).column_scores["when"] == pytest.approx(
+        0.0, abs=0.01
+    )
+    report = quality_report(real, later, cv=2)
+    assert report.detection.auc > 0.9
 
 
 # -- quality_report ----------------------------------------------------------
