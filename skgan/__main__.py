@@ -26,6 +26,7 @@ import warnings
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 _STDOUT = "-"
 
 _EPILOG = """\
@@ -52,6 +53,11 @@ def _demo(args) -> int:
     from skgan.datasets import load_adult
     from skgan.metrics import column_shapes
 
+    # Checked before training, as fit does.
+    _check_positive(args.epochs, "--epochs")
+    _check_positive(args.n_samples, "-n")
+    _check_device(args.device)
+    _check_output(args.output)
     real = load_adult()
     categorical = real.select_dtypes(exclude="number").columns
     print(
@@ -248,6 +254,15 @@ def _categorical_features(pd, frame, names):
     ]
 
 
+def _check_output(path):
+    """Refuse an output file that cannot be written, before any work."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"cannot write {path}: no directory {folder}")
+    if os.path.isdir(path):
+        raise UserError(f"cannot write {path}: it is a directory")
+
+
 def _check_positive(value, option):
     if value is not None and value < 1:
         raise UserError(f"{option} must be a positive integer; got {value}")
@@ -278,11 +293,7 @@ def _fit(args) -> int:
     _check_positive(args.epochs, "--epochs")
     _check_positive(args.batch_size, "--batch-size")
     _check_device(args.device)
-    folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):
-        raise UserError(f"cannot write {args.output}: no directory {folder}")
-    if os.path.isdir(args.output):
-        raise UserError(f"cannot write {args.output}: it is a directory")
+    _check_output(args.output)
     frame = _read_csv(pd, args.data)
     if len(frame) == 0:
         raise UserError(f"{args.data} has a header but no rows")
@@ -359,10 +370,20 @@ def _sampler_of(model, path):
 
 
 def _target_name(encoder):
+    """The label column's name: y's name (else "y"), made distinct from X's.
+
+    A model fitted in Python may have a y named like a column of X (a
+    GANOverSampler's y is always unnamed, so "y"); "_" is appended until the
+    name is new, so that the label never overwrites a column.
+    """
     target = encoder.target_
     if target is None:
         return None
-    return "y" if target.series_name is None else str(target.series_name)
+    name = "y" if target.series_name is None else str(target.series_name)
+    features = {str(info.name) for info in encoder.columns_.infos}
+    while name in features:
+        name += "_"
+    return name
 
 
 def _parse_conditions(encoder, items):
@@ -379,10 +400,17 @@ def _parse_conditions(encoder, items):
     if target is not None:
         categorical.append(target)
     conditions, y = {}, None
+    given = {}  # column -> the --condition that fixed it
     for item in items or ():
         column, equals, text = item.partition("=")
         if not equals or not column:
             raise UserError(f"--condition takes column=value; got {item!r}")
+        if column in given:
+            raise UserError(
+                f"--condition {item}: column {column!r} is already fixed by "
+                f"--condition {given[column]}; give each column once"
+            )
+        given[column] = item
         if column == target:
             info = encoder.target_
         elif column in by_name:
@@ -478,8 +506,11 @@ def _evaluate(args) -> int:
                 + "; ".join(p for p in parts if p)
             )
     for path, table in ((args.real, real), (args.synthetic, synthetic)):
-        if len(table) < 2:
-            raise UserError(f"{path} needs at least 2 rows; it has {len(table)}")
+        if len(table) < 5:
+            raise UserError(
+                f"{path} needs at least 5 rows (detection_auc's 5 folds); it "
+                f"has {len(table)}"
+            )
     if args.target is not None:
         if args.target not in real.columns:
             raise UserError(
@@ -720,7 +751,8 @@ def main(argv=None) -> int:
     Returns
     -------
     status : int
-        0 on success, 2 for a user error, 1 for an unexpected error.
+        0 on success, 2 for a user error, 1 for an unexpected error, 141
+        when the reader of stdout went away, 130 when interrupted.
     """
     args = _parser().parse_args(argv)
     debug = os.environ.get("SKGAN_DEBUG", "") not in ("", "0")
@@ -730,10 +762,11 @@ def main(argv=None) -> int:
         try:
             return args.handler(args)
         except BrokenPipeError:
-            # The reader of stdout went away (``skgan sample m.skgan | head``).
+            # The reader of stdout went away (``skgan sample m.skgan | head``):
+            # 128 + SIGPIPE, the status of Unix tools in that case.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            return 1
+            return EXIT_BROKEN_PIPE
         except KeyboardInterrupt:
             if debug:
                 raise

@@ -179,7 +179,10 @@ def test_model_without_target(tmp_path):
 
 @pytest.mark.parametrize(
     "option, value, param",
-    [("--precision", "bf16", "bf16"), ("--compile", "reduce-overhead", "reduce-overhead")],
+    [
+        ("--precision", "bf16", "bf16"),
+        ("--compile", "reduce-overhead", "reduce-overhead"),
+    ],
 )
 def test_gpu_option_on_the_cpu_warns_in_one_line_and_trains(
     tmp_path, capsys, option, value, param
@@ -262,11 +265,19 @@ def test_bad_condition_value_lists_valid_values(fitted):
         ("grade=4", ["'1', '2', '3'"]),
         ("size=XL", ["'L', 'M', 'S'", "missing value"]),
         ("label=maybe", ["'maybe'", "'no', 'yes'"]),
+        # One value per column: the second used to win silently.
+        ("colour=red --condition colour=blue", ["'colour' is already fixed"]),
+        ("label=yes --condition label=no", ["'label' is already fixed"]),
     ],
 )
 def test_bad_conditions_in_process(fitted, capsys, condition, fragments):
     _, model, _ = fitted
-    status = main(["sample", str(model), "-n", "5", "--condition", condition])
+    options = [
+        part
+        for text in condition.split(" --condition ")
+        for part in ("--condition", text)
+    ]
+    status = main(["sample", str(model), "-n", "5", *options])
     err = capsys.readouterr().err
     assert status == 2 and len(err.splitlines()) == 1, err
     assert err.startswith("skgan: error: ")
@@ -321,12 +332,15 @@ def test_other_user_errors_in_process(fitted, tmp_path, capsys):
     empty.write_text("")
     fewer = tmp_path / "fewer.csv"
     make_table()[["age", "colour"]].to_csv(fewer, index=False)
+    three = tmp_path / "three.csv"
+    make_table().head(3).to_csv(three, index=False)
     cases = [
         (model_as_csv, "cannot read"),
         (["sample", str(model), "-n", "0"], "-n must be a positive integer"),
         (["sample", str(model), "-n", "3", "-o", "/no/such/dir/x.csv"], "/no/such"),
         (["evaluate", str(data), str(empty)], "cannot read"),
         (["evaluate", str(data), str(fewer)], "different columns"),
+        (["evaluate", str(data), str(three)], "needs at least 5 rows"),
         (["evaluate", str(data), str(data), "--target", "label"], "--holdout"),
         (["sample", str(tmp_path), "-n", "3"], "is a directory"),
     ]
@@ -334,6 +348,53 @@ def test_other_user_errors_in_process(fitted, tmp_path, capsys):
         status = main(argv)
         err = capsys.readouterr().err
         assert status == 2 and len(err.splitlines()) == 1, (argv, err)
+        assert err.startswith("skgan: error: ") and fragment in err, (argv, err)
+
+
+def test_labels_named_like_a_column_do_not_overwrite_it(tmp_path):
+    # A GANOverSampler's labels are unnamed ("y"); here X has a column "y".
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.normal(size=120), "y": rng.choice(["u", "v"], 120)})
+    labels = np.array(["lo"] * 90 + ["hi"] * 30)
+    gan = skgan.GANSampler(
+        epochs=1, batch_size=40, pac=4, latent_dim=8, generator_dims=(16,),
+        discriminator_dims=(16,), device="cpu", random_state=0,
+    ).fit(X, labels)  # fmt: skip
+    model, out = tmp_path / "m.skgan", tmp_path / "out.csv"
+    skgan.save(gan, model)
+    argv = ["sample", str(model), "-n", "40", "-o", str(out), "--seed", "0"]
+    assert main([*argv, "--condition", "y_=hi", "--condition", "y=u"]) == 0
+    rows = pd.read_csv(out)
+    assert list(rows.columns) == ["x", "y", "y_"]
+    assert (rows["y"] == "u").all() and (rows["y_"] == "hi").all()
+
+
+def test_a_closed_pipe_exits_141_without_a_traceback(fitted):
+    _, model, _ = fitted
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skgan", "sample", str(model), "-n", "200000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout.readline().startswith(b"age,colour")
+    process.stdout.close()  # as `| head -1` does
+    assert process.wait(timeout=120) == 141
+    assert process.stderr.read() == b""
+
+
+def test_demo_checks_its_options_before_training(tmp_path, monkeypatch, capsys):
+    def no_training(*args, **kwargs):
+        raise AssertionError("demo trained before checking its options")
+
+    monkeypatch.setattr(skgan.GANSampler, "fit", no_training)
+    for argv, fragment in [
+        (["--epochs", "0"], "--epochs must be a positive integer"),
+        (["-n", "0"], "-n must be a positive integer"),
+        (["-o", "/no/such/dir/d.csv"], "no directory"),
+        (["-o", str(tmp_path)], "is a directory"),
+    ]:
+        assert main(["demo", *argv]) == 2, argv
+        err = capsys.readouterr().err
         assert err.startswith("skgan: error: ") and fragment in err, (argv, err)
 
 
