@@ -217,7 +217,9 @@ class GANAugmentedClassifier(ClassifierMixin, _GANAugmented):
     ----------
     estimator : estimator object, default=None
         The classifier to train on the augmented rows (cloned). ``None``
-        means ``HistGradientBoostingClassifier()``.
+        means ``HistGradientBoostingClassifier()``, which takes numeric and
+        ``category`` columns but not object or string ones: give a pipeline
+        with its own encoding for those.
 
     sampler : GANSampler, default=None
         The generative model (cloned, fitted on each call to ``fit``).
@@ -365,7 +367,9 @@ class GANAugmentedRegressor(RegressorMixin, _GANAugmented):
     ----------
     estimator : estimator object, default=None
         The regressor to train on the augmented rows (cloned). ``None``
-        means ``HistGradientBoostingRegressor()``.
+        means ``HistGradientBoostingRegressor()``, which takes numeric and
+        ``category`` columns but not object or string ones: give a pipeline
+        with its own encoding for those.
 
     sampler : GANSampler, default=None
         The generative model (cloned, fitted on each call to ``fit``).
