@@ -477,35 +477,25 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 @cuda
 @pytest.mark.cuda
-def test_bf16_training_on_cuda(X):
-    if not torch.cuda.is_bf16_supported():
+# Raised inside dynamo, which instantiates the autograd Functions it traces.
+@pytest.mark.filterwarnings("ignore:.*should not be instantiated:DeprecationWarning")
+@pytest.mark.parametrize("option", [{"precision": "bf16"}, {"compile": True}])
+def test_gpu_fast_paths_train_the_same_model_on_cuda(X, option):
+    if "precision" in option and not torch.cuda.is_bf16_supported():
         pytest.skip("this GPU has no bfloat16")
     params = {**TINY, "device": "cuda", "epochs": 30}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        gan = GANSampler(**params, precision="bf16").fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gan = GANSampler(**params, **option).fit(X)
+    assert not [w for w in caught if "is ignored" in str(w.message)]
     assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in gan.history_)
     plain = GANSampler(**params).fit(X)
     ours, theirs = gan.sample(2000, random_state=0), plain.sample(2000, random_state=0)
     assert np.isfinite(ours).all()
     assert set(np.unique(ours[:, 1])) <= {0.0, 1.0, 2.0}
-    # CUDA is not bit-reproducible, so the tolerance is wider than on the CPU.
-    np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.15)
-
-
-@cuda
-@pytest.mark.cuda
-@pytest.mark.filterwarnings("ignore:.*should not be instantiated:DeprecationWarning")
-def test_compiled_training_on_cuda(X):
-    params = {**TINY, "device": "cuda", "epochs": 30}
-    gan = GANSampler(**params, compile=True).fit(X)
-    assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in gan.history_)
-    plain = GANSampler(**params).fit(X)
-    ours, theirs = gan.sample(2000, random_state=0), plain.sample(2000, random_state=0)
-    assert np.isfinite(ours).all()
-    assert set(np.unique(ours[:, 1])) <= {0.0, 1.0, 2.0}
-    # Compiled kernels round differently (and CUDA is not bit-reproducible):
-    # the same model up to that, as for bf16.
+    # bfloat16 and compiled kernels change the rounding, and CUDA is not
+    # bit-reproducible: the same model up to that, with a wider tolerance
+    # than on the CPU.
     np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.15)
 
 
