@@ -182,8 +182,9 @@ class GANSampler(BaseEstimator):
         (fused kernels); a string is the mode, one of ``"default"``,
         ``"reduce-overhead"`` (CUDA graphs: less launch overhead),
         ``"max-autotune"`` and ``"max-autotune-no-cudagraphs"``. The first
-        steps of a fit pay the compilation (tens of seconds). It changes the
-        rounding, not the model. On other devices (the CPU included) the
+        steps of a fit pay the compilation (tens of seconds). Compiled
+        kernels round differently, so a seed gives a slightly different
+        model than uncompiled. On other devices (the CPU included) the
         step runs uncompiled, with identical results, and a warning says so.
         Sampling is never compiled.
 

@@ -27,7 +27,8 @@ class TrainingConfig:
     steps_per_epoch: int
     # torch.autocast dtype of the forward passes (precision="bf16"), or None.
     autocast: torch.dtype | None = None
-    # torch.compile (backend, mode) of the forward passes (compile=...), or None.
+    # torch.compile's (backend, mode) for the forward passes (compile=...), or
+    # None; see skgan._utils.compile_options.
     compile: tuple[str, str | None] | None = None
 
 
