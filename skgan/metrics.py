@@ -490,12 +490,13 @@ def _resolve_categorical(categorical_features, labels, dtypes):
     mask = np.zeros(n_columns, dtype=bool)
     for entry in entries:
         if isinstance(entry, numbers.Integral) and not isinstance(entry, bool):
-            if not 0 <= entry < n_columns:
+            # Negative indices count from the end, as in GANSampler.
+            if not -n_columns <= entry < n_columns:
                 raise ValueError(
                     f"categorical_features index {entry} is out of range for "
                     f"tables with {n_columns} columns."
                 )
-            mask[int(entry)] = True
+            mask[int(entry) % n_columns] = True
         elif isinstance(entry, str):
             if labels is None:
                 raise ValueError(

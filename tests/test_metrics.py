@@ -86,7 +86,9 @@ def test_categorical_features_override_dtype_rule():
     real = np.array([[0, 1.0], [1, 2.0], [2, 3.0]])
     by_index = column_shapes(real, real, categorical_features=[0])
     by_mask = column_shapes(real, real, categorical_features=[True, False])
+    from_end = column_shapes(real, real, categorical_features=[-2])  # as GANSampler
     assert by_index.column_metrics == by_mask.column_metrics == {0: "TVD", 1: "KS"}
+    assert from_end.column_metrics == by_index.column_metrics
     frame = pd.DataFrame(real, columns=["a", "b"])
     by_name = column_shapes(frame, frame, categorical_features=["a"])
     assert by_name.column_metrics == {"a": "TVD", "b": "KS"}
@@ -400,6 +402,7 @@ def test_non_numeric_values_in_continuous_column():
     [
         (["nope"], "unknown column 'nope'"),
         ([5], "index 5 is out of range for tables with 2 columns"),
+        ([-3], "index -3 is out of range for tables with 2 columns"),
         ([True], "boolean mask of length 1, but the tables have 2 columns"),
     ],
 )
