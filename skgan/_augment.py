@@ -201,8 +201,9 @@ class GANAugmentedClassifier(ClassifierMixin, _GANAugmented):
     """A classifier trained on its training set plus class-conditional GAN rows.
 
     ``fit`` trains a clone of ``sampler`` on ``(X, y)`` as a class-conditional
-    model, draws ``n_synthetic`` new labelled rows from it (labels follow the
-    training class frequencies), and fits a clone of ``estimator`` on the
+    model, draws ``n_synthetic`` new labelled rows from it (the model
+    generates the labels with the rows, at the class frequencies it
+    learned), and fits a clone of ``estimator`` on the
     real rows followed by the synthetic ones. Prediction methods are those of
     the fitted estimator. Everything happens inside ``fit``, so in
     cross-validation or a grid search the sampler only ever sees training

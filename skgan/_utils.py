@@ -137,7 +137,8 @@ def stop_on_interrupt():
     The handler sets the flag and puts the previous handler back, so a
     second Ctrl-C interrupts at once, as usual. Signal handlers can only be
     installed from the main thread; elsewhere the flag is never set and
-    Ctrl-C raises KeyboardInterrupt as it always does.
+    Ctrl-C raises KeyboardInterrupt as it always does. A process that
+    ignores SIGINT (a background job) keeps ignoring it.
     """
     import signal
     import threading
@@ -147,6 +148,10 @@ def stop_on_interrupt():
         yield flag
         return
     previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        # The process ignores Ctrl-C (a background job): so does fit.
+        yield flag
+        return
 
     def handler(signum, frame):
         flag.is_set = True

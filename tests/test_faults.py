@@ -2,6 +2,7 @@
 
 import os
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -81,12 +82,37 @@ def test_ctrl_c_before_the_first_step_leaves_no_fit(X, monkeypatch):
 
     monkeypatch.setattr("skgan._sampler.train_epoch", epoch)
     gan = tiny()
-    with (
-        pytest.raises(KeyboardInterrupt),
-        pytest.warns(UserWarning, match="after epoch 0"),
-    ):
-        gan.fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):
+            gan.fit(X)
     assert not hasattr(gan, "generator_")
+    # No "the model keeps the weights trained so far" warning: there are none.
+    assert not [w for w in caught if "interrupted" in str(w.message)]
+
+
+def test_a_process_that_ignores_ctrl_c_trains_every_epoch(X, monkeypatch):
+    # A background job started with SIGINT ignored: fit must not turn a
+    # SIGINT into a stop.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctrl_c_at_generator_steps(monkeypatch, 15)
+        gan = tiny().fit(X)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert gan.n_iter_ == 6 and not any(h.get("interrupted") for h in gan.history_)
+
+
+def test_a_checkpoint_path_that_cannot_be_written_fails_before_training(X, tmp_path):
+    gan = tiny().fit(X)  # a previous fit stays in place
+    for path, message in [
+        (tmp_path / "no_such_dir" / "run.skgan", "does not exist"),
+        (tmp_path, "is a folder"),
+    ]:
+        with pytest.raises(ValueError, match=f"checkpoint_path=.*{message}"):
+            gan.set_params(checkpoint_path=path).fit(X)
+        assert gan.n_iter_ == 6
 
 
 def test_checkpoints_are_saved_and_resume_exactly(X, tmp_path, monkeypatch):
