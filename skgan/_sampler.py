@@ -873,7 +873,7 @@ class GANSampler(BaseEstimator):
             # Drawing them from the class frequencies and conditioning every
             # row on its label would give each class the rows the generator
             # makes when told that class, where conditional GANs lose the
-            # rare categories of the other columns (a 11 % category came out
+            # rare categories of the other columns (an 11 % category came out
             # at 0.1 %).
             label = len(encoder.category_spans_) - 1
             fixed[label] = encoder.label_codes(y, n_samples)
