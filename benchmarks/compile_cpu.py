@@ -68,7 +68,12 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--reps", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--mode", default="default", help="torch.compile mode")
+    parser.add_argument(
+        "--mode",
+        choices=utils.COMPILE_MODES,
+        default="default",
+        help="torch.compile mode",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     X = pd.read_csv(args.data)

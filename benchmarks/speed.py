@@ -236,6 +236,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from skgan._utils import COMPILE_MODES
 from skgan.datasets import ADULT_INTEGER_COLUMNS as ADULT_NUMERIC
 
 REPO = Path(__file__).resolve().parent.parent
@@ -1071,8 +1072,7 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--compile",
-        choices=("off", "default", "reduce-overhead", "max-autotune",
-                 "max-autotune-no-cudagraphs"),
+        choices=("off", *COMPILE_MODES),
         default="off",
         help="skgan's GANSampler(compile=...) mode (default off; compiles on "
         "CUDA only; epoch 1, which pays the compilation, is not timed)",
