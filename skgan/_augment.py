@@ -14,6 +14,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import issparse
 from sklearn.base import (
     BaseEstimator,
@@ -54,8 +55,6 @@ def append_rows(X, X_new):
     sparse matrices stay sparse in their format, arrays keep their dtype.
     """
     if is_dataframe(X):
-        import pandas as pd
-
         return pd.concat([X, X_new], ignore_index=True)
     if issparse(X):
         from scipy import sparse

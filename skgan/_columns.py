@@ -7,8 +7,6 @@ column is (continuous or categorical) and how to give it back;
 columns, NaN where missing) and an integer block (category codes);
 :meth:`ColumnSet.restore` turns those blocks back into the container the
 user gave, with the same column names, order and dtypes.
-
-pandas is optional: numeric, string and object ndarrays work without it.
 """
 
 from __future__ import annotations
@@ -19,6 +17,12 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+from pandas.api.types import (
+    is_bool_dtype,
+    is_integer_dtype,
+    is_numeric_dtype,
+)
 
 from ._validation import is_dataframe
 
@@ -159,9 +163,7 @@ class Target(ColumnInfo):
     def restore_labels(self, codes: np.ndarray):
         labels = _restore_categorical(codes, self)
         if self.is_series:
-            import pandas as pd
-
-            return _series(labels, self, pd).rename(self.series_name)
+            return _series(labels, self).rename(self.series_name)
         if isinstance(self.dtype, np.dtype) and self.dtype.kind != "O":
             return labels.astype(self.dtype)
         return labels
@@ -385,10 +387,7 @@ def _fit_categorical(column, info: ColumnInfo):
 
 def _all_strings(values: np.ndarray) -> bool:
     """Whether an object array holds only ``str`` (checked in C by pandas)."""
-    import sys
-
-    pd = sys.modules.get("pandas")
-    if pd is None or values.dtype != object or len(values) == 0:
+    if values.dtype != object or len(values) == 0:
         return False
     return pd.api.types.infer_dtype(values, skipna=False) == "string"
 
@@ -397,21 +396,17 @@ def _string_codes(categories, values: np.ndarray):
     """Codes of string ``values`` among string ``categories`` (-1: unseen).
 
     pandas' hash table does in C what the Python dict loop does, with the
-    same result for strings; None when either side is not all strings (or
-    pandas is not loaded), and the dict loop runs.
+    same result for strings; None when either side is not all strings, and
+    the dict loop runs.
     """
     if not (_all_strings(values) and _all_strings(categories)):
         return None
-    import pandas as pd
-
     return pd.Index(categories, dtype=object).get_indexer(values).astype(np.int64)
 
 
 def _levels(present: np.ndarray) -> np.ndarray:
     """Distinct values, sorted when they are mutually comparable."""
     if _all_strings(present):
-        import pandas as pd
-
         # Distinct strings by hashing in C, then sorted like the loop below.
         distinct = sorted(pd.unique(present))
         levels = np.empty(len(distinct), dtype=object)
@@ -468,17 +463,15 @@ def preview_levels(info: ColumnInfo, limit: int = 20) -> str:
 
 
 def _to_frame(columns, infos, index):
-    import pandas as pd
-
     data = {}
     for i, (values, info) in enumerate(zip(columns, infos, strict=True)):
-        data[i] = _series(values, info, pd)
+        data[i] = _series(values, info)
     frame = pd.DataFrame(data)
     frame.columns = index
     return frame
 
 
-def _series(values, info: ColumnInfo, pd):
+def _series(values, info: ColumnInfo):
     dtype = info.dtype
     if info.time_unit is not None:
         series = pd.Series(values)
@@ -567,26 +560,18 @@ def _time_ints(column):
 def _is_numeric_dtype(dtype) -> bool:
     if isinstance(dtype, np.dtype):
         return dtype.kind in "iuf"
-    try:
-        from pandas.api.types import is_bool_dtype, is_numeric_dtype
-    except ImportError:  # pragma: no cover
-        return False
     return is_numeric_dtype(dtype) and not is_bool_dtype(dtype)
 
 
 def _is_integer_dtype(dtype) -> bool:
     if isinstance(dtype, np.dtype):
         return dtype.kind in "iu"
-    from pandas.api.types import is_integer_dtype
-
     return is_integer_dtype(dtype)
 
 
 def _is_bool_dtype(dtype) -> bool:
     if isinstance(dtype, np.dtype):
         return dtype.kind == "b"
-    from pandas.api.types import is_bool_dtype
-
     return is_bool_dtype(dtype)
 
 

@@ -102,8 +102,8 @@ class GANOverSampler(BaseOverSampler):
     ...     sampler=GANSampler(epochs=5, device="cpu"), random_state=0
     ... )
     >>> X_res, y_res = over.fit_resample(X, y)
-    >>> np.bincount(y_res), over.sampling_strategy_[1]
-    (array([269, 269]), np.int64(238))
+    >>> np.bincount(y_res), int(over.sampling_strategy_[1])
+    (array([269, 269]), 238)
     """
 
     _parameter_constraints: dict = {

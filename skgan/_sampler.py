@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -1034,7 +1035,5 @@ def _concat_rows(parts):
     if len(parts) == 1 or parts[0] is None:
         return parts[0]
     if hasattr(parts[0], "iloc"):  # pandas: fit received a DataFrame or Series
-        import pandas as pd
-
         return pd.concat(parts, ignore_index=True)
     return np.concatenate(parts)

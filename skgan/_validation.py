@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numbers
-import sys
 
 import numpy as np
+import pandas as pd
+from pandas.api.types import is_complex_dtype
 
 from ._compat import InvalidParameterError
 
@@ -13,8 +14,7 @@ _SPARSE_FORMATS = ["csr", "csc"]
 
 
 def is_dataframe(X) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(X, pd.DataFrame)
+    return isinstance(X, pd.DataFrame)
 
 
 def check_n_samples(n_samples) -> int:
@@ -72,8 +72,6 @@ def check_frame(frame):
     sparse columns are errors that name the columns. (Infinite values are
     found per column when the table is encoded.)
     """
-    from pandas.api.types import is_complex_dtype
-
     duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
     if duplicated:
         raise ValueError(

@@ -19,6 +19,7 @@ import os
 import warnings
 
 import numpy as np
+import pandas as pd
 import torch
 
 __all__ = ["load", "save"]
@@ -262,19 +263,32 @@ def _tz(tz) -> dict:
     if isinstance(tz, datetime.timezone):
         seconds = tz.utcoffset(None).total_seconds()
         return {"__t": "tz_offset", "v": seconds}
-    name = getattr(tz, "key", None) or getattr(tz, "zone", None)
+    name = getattr(tz, "key", None)  # zoneinfo
+    if isinstance(name, str):
+        return {"__t": "tz_name", "v": name}
+    name = getattr(tz, "zone", None)  # pytz, which pandas < 3 gives for a name
     if not isinstance(name, str):
         raise TypeError(f"skgan.save cannot store the time zone {tz!r}.")
-    return {"__t": "tz_name", "v": name}
+    # Restored as pytz where it is installed: a pytz zone and the zoneinfo
+    # zone of the same name make different dtypes.
+    return {"__t": "tz_name", "v": name, "lib": "pytz"}
+
+
+def _time_zone(name: str, lib):
+    if lib == "pytz":
+        try:
+            import pytz
+        except ImportError:  # saved with pandas < 3, loaded without pytz
+            pass
+        else:
+            return pytz.timezone(name)
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
 
 
 def _pandas_value(o, writer, where):
     """Pandas dtypes and indexes, or None when ``o`` is not one of them."""
-    import sys
-
-    pd = sys.modules.get("pandas")
-    if pd is None:
-        return None
     if isinstance(o, pd.CategoricalDtype):
         return {
             "__t": "pd_categorical",
@@ -437,9 +451,7 @@ class _Reader:
                 return datetime.timezone.utc
             return datetime.timezone(datetime.timedelta(seconds=seconds))
         if tag == "tz_name":
-            import zoneinfo
-
-            return zoneinfo.ZoneInfo(o["v"])
+            return _time_zone(o["v"], o.get("lib"))
         if tag == "estimator":
             return self.estimator(o)
         if tag == "object":
@@ -473,8 +485,6 @@ class _Reader:
         return out.reshape(o["shape"])
 
     def pandas(self, o):
-        import pandas as pd
-
         tag = o["__t"]
         if tag == "pd_categorical":
             return pd.CategoricalDtype(self.value(o["categories"]), bool(o["ordered"]))

@@ -13,19 +13,18 @@ or bool array only categorical ones.
 * Privacy: :func:`distance_to_closest_record`.
 * All of them at once: :func:`quality_report`.
 
-Only numpy, scipy and scikit-learn are needed; pandas and matplotlib are used
-when installed (DataFrame input, :meth:`QualityReport.to_frame`,
-:meth:`QualityReport.plot`).
+matplotlib is needed only for :meth:`QualityReport.plot`.
 """
 
 from __future__ import annotations
 
 import numbers
-import sys
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype, is_string_dtype
 from scipy.stats import ks_2samp
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import (
@@ -310,13 +309,6 @@ class QualityReport:
         frame : pandas.DataFrame
             Columns ``metric``, ``value`` and ``reading``, one row per value.
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError(
-                "QualityReport.to_frame needs pandas; install it with "
-                "'pip install pandas' or use QualityReport.to_dict."
-            ) from exc
         return pd.DataFrame(self._rows(), columns=["metric", "value", "reading"])
 
     def plot(self, ax=None):
@@ -446,20 +438,12 @@ def _default_is_categorical(dtype, label):
         if kind in "bOUS":
             return True
     else:  # pandas extension dtype
-        pd = sys.modules.get("pandas")
-        if pd is not None:
-            from pandas.api.types import (
-                is_bool_dtype,
-                is_numeric_dtype,
-                is_string_dtype,
-            )
-
-            if isinstance(dtype, pd.CategoricalDtype) or is_bool_dtype(dtype):
-                return True
-            if is_string_dtype(dtype):
-                return True
-            if is_numeric_dtype(dtype):
-                return False
+        if isinstance(dtype, pd.CategoricalDtype) or is_bool_dtype(dtype):
+            return True
+        if is_string_dtype(dtype):
+            return True
+        if is_numeric_dtype(dtype):
+            return False
     raise ValueError(
         f"Column {label!r} has dtype {dtype}, which is neither numeric nor "
         "categorical; convert it to numbers or list it in categorical_features."
@@ -518,17 +502,7 @@ def _resolve_categorical(categorical_features, labels, dtypes):
 
 
 def _missing_mask(values):
-    pd = sys.modules.get("pandas")
-    if pd is not None:
-        return np.asarray(pd.isna(values), dtype=bool)
-    return np.array(
-        [
-            value is None
-            or (isinstance(value, float | np.floating) and np.isnan(value))
-            for value in values
-        ],
-        dtype=bool,
-    )
+    return np.asarray(pd.isna(values), dtype=bool)
 
 
 def _to_object(column):

@@ -398,18 +398,6 @@ def test_demo_checks_its_options_before_training(tmp_path, monkeypatch, capsys):
         assert err.startswith("skgan: error: ") and fragment in err, (argv, err)
 
 
-def test_without_pandas_exits_2_with_install_hint(tmp_path):
-    code = (
-        "import sys; sys.modules['pandas'] = None\n"
-        "from skgan.__main__ import main\n"
-        f"sys.exit(main(['fit', 'data.csv', '-o', {str(tmp_path / 'm')!r}]))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert_user_error(result, "pip install pandas")
-
-
 def test_unexpected_error_one_line_or_traceback_with_skgan_debug(monkeypatch, capsys):
     import skgan.__main__ as cli
 

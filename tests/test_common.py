@@ -10,6 +10,17 @@ from sklearn.utils.estimator_checks import (
 
 from skgan import GANAugmentedClassifier, GANAugmentedRegressor, GANSampler
 
+
+def _listed(parametrize):
+    """The same parametrize mark with its values in a list.
+
+    scikit-learn 1.6 and imbalanced-learn 0.14 hand pytest a generator, which
+    pytest 9.2 deprecates (PytestRemovedIn10Warning) at collection.
+    """
+    argnames, argvalues = parametrize.mark.args
+    return pytest.mark.parametrize(argnames, list(argvalues), **parametrize.mark.kwargs)
+
+
 ESTIMATORS = [
     # CTGAN-style defaults (WGAN-GP, PacGAN), tiny networks and few epochs.
     GANSampler(
@@ -48,7 +59,7 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+@_listed(parametrize_with_checks(ESTIMATORS))
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
@@ -97,7 +108,7 @@ META_ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(META_ESTIMATORS)
+@_listed(parametrize_with_checks(META_ESTIMATORS))
 def test_meta_estimators_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -121,13 +132,12 @@ OVERSAMPLERS = [
 ]
 
 
-@parametrize_with_checks(OVERSAMPLERS)
+@_listed(parametrize_with_checks(OVERSAMPLERS))
 def test_oversampler_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
-@imblearn_checks.parametrize_with_checks(OVERSAMPLERS)
+@_listed(imblearn_checks.parametrize_with_checks(OVERSAMPLERS))
 def test_oversampler_imblearn_compatible(estimator, check):
     check(estimator)
 

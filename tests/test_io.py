@@ -57,6 +57,23 @@ def round_trip(estimator, tmp_path):
     return skgan.load(path)
 
 
+def test_time_zones_come_back_from_the_library_that_made_them(tmp_path):
+    # pandas < 3 makes pytz zones from a name, pandas 3 zoneinfo ones; the
+    # two make different dtypes, so a loaded model keeps the one of fit.
+    import zoneinfo
+
+    pytz = pytest.importorskip("pytz", reason="pytz comes with pandas < 3")
+    days = pd.to_timedelta(np.arange(40), unit="D") + pd.Timestamp("2024-01-01")
+    X = pd.DataFrame(
+        {
+            "p": days.tz_localize(pytz.timezone("Europe/Paris")),
+            "z": days.tz_localize(zoneinfo.ZoneInfo("Asia/Tokyo")),
+        }
+    )
+    loaded = round_trip(tiny().fit(X), tmp_path)
+    assert list(loaded.sample(5).dtypes) == list(X.dtypes)
+
+
 def test_mixed_frame_model_round_trips_exactly(tmp_path):
     X, y = messy_frame()
     X.columns.name = "features"

@@ -1,6 +1,7 @@
 """Tests of skgan.metrics on constructions whose answer is known."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skgan.metrics import (
@@ -12,8 +13,6 @@ from skgan.metrics import (
     ml_efficacy,
     quality_report,
 )
-
-pd = pytest.importorskip("pandas")
 
 
 def mixed_table(n, seed=0, shift=0.0):

@@ -503,7 +503,12 @@ def test_repr_and_io_do_not_break_on_buffers(X):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         html = gan._repr_html_()
-    assert "GANSampler" in html and "n_iter_" in html
+    assert "GANSampler" in html
+    try:  # the scikit-learn releases whose HTML repr lists fitted attributes
+        import sklearn.utils._repr_html.fitted_attributes  # noqa: F401
+    except ImportError:
+        return
+    assert "n_iter_" in html
 
 
 @pytest.mark.parametrize("n_jobs, expected", [(1, 1), (2, 2), (-1, None)])

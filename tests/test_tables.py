@@ -270,12 +270,17 @@ def test_class_conditional_sampling(frame):
     _, y_new = gan.sample(50, y=wanted, return_y=True)
     np.testing.assert_array_equal(y_new.to_numpy(), wanted)
     # Without y, the model generates the labels with the rows; they follow
-    # the training class frequencies as it learned them.
+    # the training class frequencies (0.545, 0.355, 0.1) as it learned them.
+    # Measured over random_state 0-7: 0.516-0.565, 0.335-0.380, 0.083-0.114;
+    # the same seed on another CPU or release rounds to another point of that
+    # spread (0.519 was seen for 'big'), so the bound is the spread, not one
+    # seed's value. Labels drawn uniformly (1/3 each) or by log-frequency, as
+    # training-by-sampling draws them (0.38, 0.35, 0.27), fail it.
     _, y_new = gan.sample(6000, return_y=True)
     expected = y.value_counts(normalize=True)
     observed = y_new.value_counts(normalize=True)
     for label in expected.index:
-        assert observed[label] == pytest.approx(expected[label], abs=0.02)
+        assert observed[label] == pytest.approx(expected[label], abs=0.05)
     # Conditions without y: the model generates the labels with the rows.
     out, y_new = gan.sample(300, conditions={"shape": "round"}, return_y=True)
     assert (out["shape"] == "round").all()
@@ -433,30 +438,17 @@ def test_object_array_integer_columns_come_back_as_ints():
     assert all(type(v) is int for v in out[:, 0])
 
 
-def test_object_and_string_arrays_work_without_pandas():
-    import subprocess
-    import sys
-
-    script = """
-import sys
-sys.modules["pandas"] = None  # import pandas now fails
-import numpy as np
-from skgan import GANSampler
-X = np.array([[1.5, "a", None], [2, "b", 3], [3.25, None, "x"]] * 10, dtype=object)
-gan = GANSampler(epochs=1, device="cpu", random_state=0)
-out, y = gan.fit(X, np.array(["p", "q", "p"] * 10)).sample(
-    4, conditions={1: "b"}, return_y=True
-)
-assert out.dtype == object and (out[:, 1] == "b").all() and set(y) <= {"p", "q"}
-S = np.array([["u", "v"], ["w", "v"]] * 5)
-assert GANSampler(epochs=1, device="cpu").fit(S).sample(2).dtype == S.dtype
-print("ok")
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+def test_object_and_string_arrays_come_back_as_arrays():
+    X = np.array([[1.5, "a", None], [2, "b", 3], [3.25, None, "x"]] * 10, dtype=object)
+    gan = GANSampler(epochs=1, device="cpu", random_state=0)
+    out, y = gan.fit(X, np.array(["p", "q", "p"] * 10)).sample(
+        4, conditions={1: "b"}, return_y=True
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    assert isinstance(out, np.ndarray) and isinstance(y, np.ndarray)
+    assert out.dtype == object and (out[:, 1] == "b").all() and set(y) <= {"p", "q"}
+    S = np.array([["u", "v"], ["w", "v"]] * 5)
+    out = GANSampler(epochs=1, device="cpu").fit(S).sample(2)
+    assert isinstance(out, np.ndarray) and out.dtype == S.dtype
 
 
 def test_complex_values_in_an_object_array_are_rejected():

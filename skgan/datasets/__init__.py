@@ -15,6 +15,7 @@ import io
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["load_adult"]
 
@@ -48,18 +49,6 @@ ADULT_INTEGER_COLUMNS = (
 ADULT_TARGET = "income"
 
 
-def _import_pandas(caller):
-    try:
-        import pandas as pd
-    except ImportError as exc:
-        raise ImportError(
-            f"{caller} with as_frame=True needs pandas; install it with "
-            "'pip install pandas' (or 'pip install skgan[pandas]'), or pass "
-            "as_frame=False to get numpy arrays."
-        ) from exc
-    return pd
-
-
 def _read_adult_frame(filepath_or_buffer):
     """Read an Adult CSV into a clean DataFrame.
 
@@ -70,7 +59,6 @@ def _read_adult_frame(filepath_or_buffer):
     the others (the target included) object columns of str. Used by
     :func:`load_adult` and by the scripts in ``benchmarks/``.
     """
-    pd = _import_pandas("_read_adult_frame")
     dtypes = {
         column: "int64" if column in ADULT_INTEGER_COLUMNS else object
         for column in ADULT_COLUMNS
@@ -91,7 +79,7 @@ def _read_adult_frame(filepath_or_buffer):
 
 
 def _read_adult_arrays(data_bytes):
-    """The cleaned subsample as an object ndarray, without pandas."""
+    """The cleaned subsample as an object ndarray (Python ints, str, NaN)."""
     text = io.StringIO(gzip.decompress(data_bytes).decode("utf-8"), newline="")
     reader = csv.reader(text, skipinitialspace=True)
     header = tuple(next(reader))
@@ -134,7 +122,7 @@ def load_adult(*, as_frame=True, return_X_y=False):
     Parameters
     ----------
     as_frame : bool, default=True
-        If True, return pandas objects (pandas must be installed). If False,
+        If True, return pandas objects. If False,
         return numpy arrays of dtype object, with the columns in the order
         listed under Returns.
     return_X_y : bool, default=False
@@ -156,11 +144,6 @@ def load_adult(*, as_frame=True, return_X_y=False):
     (X, y) : tuple of (DataFrame, Series) or of (ndarray, ndarray)
         When ``return_X_y=True``: ``X`` of shape (3000, 14) without
         ``income``, ``y`` of shape (3000,) with it.
-
-    Raises
-    ------
-    ImportError
-        If ``as_frame=True`` and pandas is not installed.
 
     Notes
     -----
@@ -190,7 +173,6 @@ def load_adult(*, as_frame=True, return_X_y=False):
     resource = resources.files(__name__) / "data" / ADULT_FILENAME
     data_bytes = resource.read_bytes()
     if as_frame:
-        _import_pandas("load_adult")
         frame = _read_adult_frame(io.BytesIO(gzip.decompress(data_bytes)))
         if return_X_y:
             return frame.drop(columns=ADULT_TARGET), frame[ADULT_TARGET]
