@@ -9,11 +9,19 @@ allow-list of skgan's own classes, by setting their attributes; nothing is
 unpickled, imported or called by name from the file. A pickle, a file of
 another format, a truncated file, or a file whose JSON names any other class
 is refused with a ``ValueError``.
+
+Since format version 2 the file also records a SHA-256 digest of the JSON and
+of every tensor (name, dtype, shape and bytes, in name order), and ``load``
+refuses a file whose content does not match it before it builds anything: a
+damaged file is an error at ``load``, never a model that fails or samples
+wrong rows later. The digest detects damage, not forgery: whoever can edit a
+file can recompute it. Files of version 1 (without the digest) still load.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import warnings
@@ -25,7 +33,9 @@ import torch
 __all__ = ["load", "save"]
 
 FORMAT = "skgan-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1: the same, without the digest.
+_READABLE_VERSIONS = (1, 2)
 
 # Numeric dtypes stored as tensors (others go into the JSON as lists).
 _TENSOR_KINDS = "biuf"
@@ -131,6 +141,7 @@ def save(estimator, path):
         "metadata": json.dumps(metadata),
         "tensors": writer.tensors,
     }
+    payload["digest"] = _digest(payload["metadata"], payload["tensors"])
     if not isinstance(path, str | os.PathLike):
         torch.save(payload, path)  # a file object
         return
@@ -144,6 +155,46 @@ def save(estimator, path):
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _digest(metadata: str, tensors: dict) -> str:
+    """SHA-256 of the JSON and of every tensor, in the order of their names.
+
+    Each tensor contributes its name, dtype, shape and bytes, so that a
+    change of any of them changes the digest.
+    """
+    digest = hashlib.sha256(FORMAT.encode())
+    digest.update(b"\0" + metadata.encode("utf-8"))
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        if not isinstance(tensor, torch.Tensor) or tensor.layout != torch.strided:
+            raise TypeError(f"entry {name!r} is not a dense tensor")
+        header = f"\0{name}\0{tensor.dtype}\0{tuple(tensor.shape)}\0"
+        digest.update(header.encode("utf-8"))
+        flat = tensor.detach().contiguous().reshape(-1)
+        if flat.numel():
+            digest.update(flat.view(torch.uint8).numpy())
+    return digest.hexdigest()
+
+
+def _check_digest(payload, label):
+    """Refuse a file whose content does not match its recorded digest."""
+    try:
+        recorded = payload["digest"]
+        metadata_version = json.loads(payload["metadata"])["format_version"]
+        actual = _digest(payload["metadata"], payload["tensors"])
+    except Exception as error:  # a damaged payload fails in many ways
+        raise ValueError(
+            f"{label} is a damaged skgan model file: its digest cannot be "
+            f"checked ({type(error).__name__}: {str(error)[:200]})."
+        ) from None
+    if metadata_version != payload["format_version"] or recorded != actual:
+        raise ValueError(
+            f"{label} is a damaged skgan model file: its content does not match "
+            "the SHA-256 digest recorded when it was saved (a changed byte, a "
+            "bad copy or disk). Nothing was built from it; save the model again "
+            "or copy the file again."
+        )
 
 
 def _versions() -> dict:
@@ -373,11 +424,14 @@ def load(path):
             f"{label} is a torch file but not a skgan model file (written by "
             "skgan.save)."
         )
-    if payload.get("format_version") != FORMAT_VERSION:
+    version = payload.get("format_version")
+    if type(version) is not int or version not in _READABLE_VERSIONS:
         raise ValueError(
-            f"{label} has skgan format version {payload.get('format_version')!r}; "
-            f"this skgan reads version {FORMAT_VERSION}. Upgrade skgan."
+            f"{label} has skgan format version {version!r}; this skgan reads "
+            f"versions {_READABLE_VERSIONS[0]} to {FORMAT_VERSION}. Upgrade skgan."
         )
+    if version >= 2 or "digest" in payload:  # (a version 2 file damaged to 1)
+        _check_digest(payload, label)
     try:
         metadata = json.loads(payload["metadata"])
         estimator = _Reader(payload["tensors"]).value(metadata["estimator"])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -321,3 +321,59 @@ def test_any_invalid_n_samples_is_a_clear_error(fitted, n_samples):
         (ValueError, TypeError), match="'n_samples' parameter of sample"
     ):
         fitted.sample(n_samples)
+
+
+# ----------------------------------------------------------------- fuzzing
+
+
+_KINDS = ("float", "int", "bool", "category", "object", "datetime", "constant")
+
+
+@st.composite
+def random_tables(draw):
+    """DataFrames of 1-40 rows with a mix of the column kinds users pass."""
+    n = draw(st.integers(1, 40))
+    kinds = draw(st.lists(st.sampled_from(_KINDS), min_size=1, max_size=4))
+
+    def values(elements):
+        return draw(st.lists(elements, min_size=n, max_size=n))
+
+    columns = {}
+    for i, kind in enumerate(kinds):
+        if kind == "float":
+            extreme = st.sampled_from([1e200, -1e-200, 0.0, np.nan, np.inf])
+            column = pd.Series(values(st.one_of(st.floats(), extreme)), dtype=float)
+        elif kind == "int":
+            column = pd.Series(values(st.integers(-(2**40), 2**40)), dtype="int64")
+        elif kind == "bool":
+            column = pd.Series(values(st.booleans()), dtype=bool)
+        elif kind == "category":
+            column = pd.Categorical(values(st.sampled_from(["a", "b", "c", None])))
+        elif kind == "object":
+            text = st.one_of(st.text(max_size=3), st.none(), st.just(""))
+            column = pd.Series(values(text), dtype=object)
+        elif kind == "datetime":
+            column = pd.to_datetime(values(st.integers(0, 10**9)), unit="s")
+        else:
+            column = np.full(n, 7.0)
+        columns[f"{kind}{i}"] = column
+    return pd.DataFrame(columns)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(X=random_tables())
+def test_any_table_gives_a_working_model_or_a_clear_error(X):
+    gan = tiny(batch_size=10)
+    try:
+        gan.fit(X)
+    except (ValueError, TypeError) as error:
+        event(f"refused: {type(error).__name__}")
+        assert str(error)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(gan)
+        return
+    event("fitted")
+    out = gan.sample(7)
+    assert isinstance(out, pd.DataFrame) and out.shape == (7, X.shape[1])
+    assert list(out.columns) == list(X.columns)
+    assert list(out.dtypes) == list(X.dtypes)
