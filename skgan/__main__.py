@@ -166,15 +166,21 @@ def _print_bar(done, total):
 
 
 _INTEGER_TEXT = r"\s*[+-]?\d+\s*"
+# ISO 8601 dates and datetimes: 2023-01-31, 2023-01-31T08:15, 2023-01-31
+# 08:15:00.5, with an optional Z or UTC offset.
+_ISO_DATETIME = (
+    r"\d{4}-\d{2}-\d{2}"
+    r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
+)
 
 
-def _read_csv(pd, path):
+def _read_csv(pd, path, dates=(), detect_dates=True):
     """Read a CSV file into a DataFrame; user errors as :class:`UserError`.
 
     pandas reads an integer column with empty fields as float64. Such a
     column becomes the nullable ``Int64`` when every value present is
     written as an integer in the file, so that a model fitted on it writes
-    integers back.
+    integers back. Date columns are parsed as :func:`_parse_dates` says.
     """
     if not os.path.exists(path):
         raise UserError(f"{path}: no such file")
@@ -203,7 +209,75 @@ def _read_csv(pd, path):
             and values.abs().max() < 2**53
         ):
             frame[name] = frame[name].astype("Int64")
+    return _parse_dates(pd, frame, path, dates, detect_dates)
+
+
+def _parse_dates(pd, frame, path, dates, detect):
+    """Text columns of dates or datetimes as datetime64 columns.
+
+    With ``detect``, every text column whose values are all ISO 8601 dates
+    or datetimes (empty fields aside); and the columns named in ``dates``
+    whatever their format, an error when they do not parse. A model then
+    generates new dates, written back as dates (datetimes when the input
+    had times).
+    """
+    types = pd.api.types
+    for name in frame.columns:
+        column = frame[name]
+        if types.is_numeric_dtype(column.dtype) or types.is_bool_dtype(column.dtype):
+            if name in dates:
+                raise UserError(f"--dates {name}: {path} has numbers in this column")
+            continue
+        if types.is_datetime64_any_dtype(column.dtype):
+            continue
+        present = column.dropna().astype(str)
+        if name not in dates and not (
+            detect and len(present) and present.str.fullmatch(_ISO_DATETIME).all()
+        ):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pandas' notes on inferring formats
+                parsed = pd.to_datetime(column)
+        except (ValueError, TypeError, OverflowError) as error:
+            parsed, reason = None, _one_line(error)
+        else:
+            reason = "mixed time zones"
+        if parsed is not None and types.is_datetime64_any_dtype(parsed.dtype):
+            frame[name] = parsed
+        elif name in dates:
+            raise UserError(
+                f"--dates {name}: {path} has values in this column that are not "
+                f"dates ({reason})"
+            )
     return frame
+
+
+def _date_options(parser):
+    parser.add_argument(
+        "--dates",
+        metavar="A,B,...",
+        help="comma-separated columns to read as dates or datetimes, whatever "
+        "their format (columns of ISO 8601 dates, such as 2023-01-31 or "
+        "2023-01-31T08:15:00, are found without it)",
+    )
+    parser.add_argument(
+        "--no-date-detection",
+        action="store_true",
+        help="read ISO 8601 date columns as text (categories), unless --dates "
+        "names them",
+    )
+
+
+def _date_columns(pd, args, path):
+    """The names of --dates (checked against the CSV header)."""
+    if args.dates is None or not os.path.isfile(path):
+        return ()  # (a missing file is reported by _read_csv)
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (ValueError, UnicodeDecodeError):
+        return ()  # (reported by _read_csv)
+    return tuple(_column_names(args.dates, header, "--dates", path))
 
 
 def _column_names(text, columns, option, path):
@@ -285,7 +359,12 @@ def _fit(args) -> int:
     _check_positive(args.batch_size, "--batch-size")
     _check_device(args.device)
     _check_output(args.output)
-    frame = _read_csv(pd, args.data)
+    frame = _read_csv(
+        pd,
+        args.data,
+        dates=_date_columns(pd, args, args.data),
+        detect_dates=not args.no_date_detection,
+    )
     if len(frame) == 0:
         raise UserError(f"{args.data} has a header but no rows")
     X, y = frame, None
@@ -316,6 +395,7 @@ def _fit(args) -> int:
         )
     gan = GANSampler(
         categorical_features=categorical,
+        enforce_rounding=not args.no_rounding,
         epochs=args.epochs,
         device=args.device,
         precision=args.precision,
@@ -482,9 +562,13 @@ def _evaluate(args) -> int:
 
     from skgan.metrics import quality_report
 
-    real = _read_csv(pd, args.real)
-    synthetic = _read_csv(pd, args.synthetic)
-    holdout = None if args.holdout is None else _read_csv(pd, args.holdout)
+    options = dict(
+        dates=_date_columns(pd, args, args.real),
+        detect_dates=not args.no_date_detection,
+    )
+    real = _read_csv(pd, args.real, **options)
+    synthetic = _read_csv(pd, args.synthetic, **options)
+    holdout = None if args.holdout is None else _read_csv(pd, args.holdout, **options)
     for path, table in ((args.synthetic, synthetic), (args.holdout, holdout)):
         if table is None:
             continue
@@ -616,6 +700,13 @@ def _parser():
         "on the CPU (default: none)",
     )
     fit.add_argument(
+        "--no-rounding",
+        action="store_true",
+        help="write float columns at full precision instead of with the "
+        "decimals of the input (GANSampler(enforce_rounding=False))",
+    )
+    _date_options(fit)
+    fit.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines on stderr"
     )
     fit.set_defaults(handler=_fit)
@@ -699,6 +790,7 @@ def _parser():
         default=0,
         help="random seed of the classifiers (default: 0)",
     )
+    _date_options(evaluate)
     evaluate.set_defaults(handler=_evaluate)
 
     demo = commands.add_parser(

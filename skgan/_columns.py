@@ -35,6 +35,7 @@ class ColumnInfo:
     kind: str  # "continuous" or "categorical"
     dtype: object  # numpy or pandas dtype of the column on output
     integer: bool = False  # continuous values are rounded to integers
+    decimals: int | None = None  # float values are rounded to this many decimals
     time_unit: str | None = None  # "M8[unit]" / "m8[unit]" numpy dtype of a time column
     time_offset: int = 0  # time columns: int value = offset + step * encoded value
     time_step: int = 1
@@ -343,6 +344,8 @@ def _restore_continuous(values: np.ndarray, info: ColumnInfo):
         out = ints.view(info.time_unit)
         out[missing] = np.array("NaT", dtype=info.time_unit)
         return out
+    if info.decimals is not None:
+        values = np.round(values, info.decimals)
     if info.integer:
         values = np.rint(values)
         bounds = _integer_bounds(info.dtype)
@@ -351,6 +354,27 @@ def _restore_continuous(values: np.ndarray, info: ColumnInfo):
             # 2**63, which would overflow int64 (to its minimum) when cast.
             values = np.clip(values, *bounds)
     return values
+
+
+def decimals_of(values: np.ndarray, most: int = 15) -> int | None:
+    """The fewest decimals (at most ``most``) that hold every finite value.
+
+    ``round(v, d) == v`` for every value: 2 for money written with cents, 0
+    for a float column of whole numbers. None when no ``d <= most`` does
+    (values that are not written with few decimals, such as measurements
+    converted between units) or when the column has no finite value.
+    """
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return None
+    # The first rows rule out most columns at once; then all the rows.
+    for d in range(most + 1):
+        head = finite[:1000]
+        if np.array_equal(np.round(head, d), head) and np.array_equal(
+            np.round(finite, d), finite
+        ):
+            return d
+    return None
 
 
 def _integer_bounds(dtype):

@@ -32,7 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._columns import describe_columns, describe_target, preview_levels
+from ._columns import (
+    decimals_of,
+    describe_columns,
+    describe_target,
+    preview_levels,
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,9 @@ class TableEncoder:
     continuous : {"mode-specific", "quantile"}
         How continuous columns are encoded: :class:`ModeNormalizer` or
         :class:`QuantileScaler`.
+    rounding : bool
+        Learn each float column's decimals (:func:`decimals_of`) and round
+        decoded values to them.
     """
 
     def __init__(
@@ -120,12 +128,14 @@ class TableEncoder:
         clip=True,
         max_rows=20_000,
         continuous="mode-specific",
+        rounding=True,
     ):
         self.categorical_features = categorical_features
         self.continuous = continuous
         self.max_modes = max_modes
         self.clip = clip
         self.max_rows = max_rows
+        self.rounding = rounding
 
     # ------------------------------------------------------------------ fit
 
@@ -149,6 +159,11 @@ class TableEncoder:
         self.columns_ = describe_columns(X, self.categorical_features)
         self.target_ = None if y is None else describe_target(y)
         values, cat_codes = self._extract(X, y)
+        if self.rounding:
+            for j, i in enumerate(self.columns_.continuous):
+                info = self.columns_.infos[i]
+                if info.time_unit is None and not info.integer:
+                    info.decimals = decimals_of(values[:, j])
         missing = np.isnan(values)
         self.has_missing_ = missing.any(axis=0)
         # The observed range of each column (0 for a column with no values).

@@ -108,6 +108,13 @@ class GANSampler(BaseEstimator):
         Most Gaussian modes per continuous column in its mode-specific
         normalisation; unneeded modes are pruned (by BIC).
 
+    enforce_rounding : bool, default=True
+        Round generated values of each float column to the number of
+        decimals its values have in ``fit`` (at most 15): money written with
+        cents comes back with cents, a float column of whole numbers comes
+        back whole. A column whose values need more than 15 decimals is not
+        rounded. Integer columns always come back as integers.
+
     enforce_min_max_values : bool, default=True
         Clip generated continuous values to the range each column had in
         ``fit``. ``False`` lets the generator extrapolate.
@@ -310,6 +317,7 @@ class GANSampler(BaseEstimator):
         "conditional": ["boolean"],
         "continuous_encoding": [StrOptions({"mode-specific", "quantile"})],
         "max_modes": [Interval(Integral, 1, None, closed="left")],
+        "enforce_rounding": ["boolean"],
         "enforce_min_max_values": ["boolean"],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "generator_dims": ["array-like"],
@@ -346,6 +354,7 @@ class GANSampler(BaseEstimator):
         conditional=True,
         continuous_encoding="mode-specific",
         max_modes=10,
+        enforce_rounding=True,
         enforce_min_max_values=True,
         latent_dim=128,
         generator_dims=(256, 256),
@@ -374,6 +383,7 @@ class GANSampler(BaseEstimator):
         self.conditional = conditional
         self.continuous_encoding = continuous_encoding
         self.max_modes = max_modes
+        self.enforce_rounding = enforce_rounding
         self.enforce_min_max_values = enforce_min_max_values
         self.latent_dim = latent_dim
         self.generator_dims = generator_dims
@@ -572,6 +582,7 @@ class GANSampler(BaseEstimator):
             categorical_features=self.categorical_features,
             max_modes=self.max_modes,
             clip=self.enforce_min_max_values,
+            rounding=self.enforce_rounding,
             continuous=self.continuous_encoding,
         )
 

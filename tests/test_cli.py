@@ -506,3 +506,74 @@ def test_demo_bad_argument_exits_2():
     )
     assert result.returncode == 2
     assert "invalid int value: 'many'" in result.stderr
+
+
+# ------------------------------------------------- dates and decimals in CSV
+
+
+def _customers(path, n=600, seed=0):
+    rng = np.random.RandomState(seed)
+    age = rng.randint(18, 80, n).astype(float)
+    age[rng.rand(n) < 0.1] = np.nan
+    frame = pd.DataFrame(
+        {
+            "signup": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.randint(0, 700, n), unit="D"),
+            "spend": np.round(rng.gamma(2.0, 40.0, n), 2),
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+            "age": age,  # written as 34.0, with empty fields
+        }
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def _decimals(text):
+    return 0 if "." not in text else len(text.split(".")[1])
+
+
+def test_csv_round_trip_keeps_dates_and_decimals(tmp_path):
+    data, model, out = tmp_path / "c.csv", tmp_path / "m.skgan", tmp_path / "s.csv"
+    real = _customers(data)
+    assert run("fit", data, "-o", model, "--epochs", 5, "-q").returncode == 0
+    result = run("sample", model, "-n", 500, "-o", out, "--seed", 0)
+    assert result.returncode == 0, result.stderr
+    # The date column was modelled as dates, not as ~400 categories.
+    info = skgan.load(model).encoder_.columns_.infos[0]
+    assert info.kind == "continuous" and info.time_unit is not None
+    text = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(text.columns) == ["signup", "spend", "plan", "age"]
+    # Dates written as dates, inside the training range, and new ones too.
+    assert text["signup"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    dates = pd.to_datetime(text["signup"])
+    assert dates.between(real["signup"].min(), real["signup"].max()).all()
+    assert (~dates.isin(real["signup"])).any()
+    # Money with at most two decimals (some with two); whole ages.
+    assert max(map(_decimals, text["spend"])) == 2
+    ages = text["age"][text["age"] != ""]
+    assert len(ages) and all(a.endswith(".0") for a in ages), ages.head()
+    assert (text["age"] == "").any()  # missing values kept
+    assert set(text["plan"]) <= {"basic", "plus", "pro"}
+
+
+def test_date_detection_options(tmp_path):
+    data = tmp_path / "c.csv"
+    _customers(data, n=60)
+    model = tmp_path / "m.skgan"
+    off = run("fit", data, "-o", model, "--epochs", 1, "-q", "--no-date-detection")
+    assert off.returncode == 0, off.stderr
+    assert skgan.load(model).encoder_.columns_.infos[0].kind == "categorical"
+    forced = run(
+        "fit", data, "-o", model, "--epochs", 1, "-q", "--no-date-detection",
+        "--dates", "signup",
+    )  # fmt: skip
+    assert forced.returncode == 0, forced.stderr
+    assert skgan.load(model).encoder_.columns_.infos[0].time_unit is not None
+    assert_user_error(
+        run("fit", data, "-o", model, "--dates", "plan"),
+        "--dates plan",
+        "not dates",
+    )
+    assert_user_error(
+        run("fit", data, "-o", model, "--dates", "nope"), "--dates names 'nope'"
+    )

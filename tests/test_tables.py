@@ -481,3 +481,41 @@ def test_large_samples_are_generated_in_blocks_with_the_same_contract(
     assert len(X_new) == 150 and X_new.index.equals(pd.RangeIndex(150))
     A = small(epochs=1).fit(frame[["size"]].to_numpy().astype(np.float32))
     assert A.sample(130).shape == (130, 1) and A.sample(130).dtype == np.float32
+
+
+def test_float_columns_keep_the_decimals_they_were_written_with():
+    rng = np.random.RandomState(0)
+    n = 300
+    X = pd.DataFrame(
+        {
+            "spend": np.round(rng.gamma(2.0, 40.0, n), 2),  # cents
+            "age": np.where(rng.rand(n) < 0.1, np.nan, rng.randint(18, 90, n) * 1.0),
+            "ratio": rng.normal(size=n),  # full precision: not rounded
+        }
+    )
+    out = small(epochs=2).fit(X).sample(500)
+    assert (out["spend"] == out["spend"].round(2)).all()
+    assert (out["spend"] != out["spend"].round(1)).any()  # cents, not dimes
+    age = out["age"].dropna()
+    assert len(age) and (age == age.round()).all() and out["age"].dtype == float
+    assert (out["ratio"] != out["ratio"].round(6)).mean() > 0.99
+    # enforce_rounding=False: generated values as the generator makes them.
+    raw = small(epochs=2, enforce_rounding=False).fit(X).sample(500)
+    assert (raw["spend"] != raw["spend"].round(2)).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([1.0, 2.0, np.nan], 0),
+        ([91.15, 0.5, 3.0], 2),
+        ([0.1 + 0.2, 1.0], None),  # 0.30000000000000004: 17 decimals
+        ([1e300, -2e250], 0),
+        ([1e-200], None),
+        ([np.nan, np.nan], None),
+    ],
+)
+def test_decimals_of(values, expected):
+    from skgan._columns import decimals_of
+
+    assert decimals_of(np.array(values)) == expected
