@@ -2,12 +2,14 @@
 
 from . import metrics
 from ._augment import GANAugmentedClassifier, GANAugmentedRegressor
+from ._preprocessing import CategoryEncoder
 from ._sampler import GANSampler
 from .io import load, save
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CategoryEncoder",
     "GANAugmentedClassifier",
     "GANAugmentedRegressor",
     "GANOverSampler",

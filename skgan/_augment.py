@@ -11,6 +11,7 @@ The imbalanced-learn over-sampler (``_oversampler.py``) reuses the helpers.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -23,14 +24,33 @@ from sklearn.base import (
     RegressorMixin,
     clone,
 )
+from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ._compat import HasMethods, Interval, RealNotInt, _fit_context
+from ._compat import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+    _fit_context,
+)
+from ._preprocessing import CategoryEncoder
 from ._sampler import GANSampler
 from ._utils import derive_seed, runs_on_cpu
-from ._validation import check_labels, is_dataframe, validate_table
+from ._validation import (
+    EstimatorInputError,
+    check_labels,
+    is_dataframe,
+    unusual_columns,
+    validate_table,
+)
+
+# How many real rows the estimator is tried on before the GAN trains (plus a
+# few per class and one missing value per column; see ``_trial_rows``).
+TRIAL_ROWS = 200
+TRIAL_ROWS_PER_CLASS = 5
 
 
 def fit_sampler(sampler, random_state, X, y=None, **params):
@@ -67,6 +87,88 @@ def append_rows(X, X_new):
 def device_is_deterministic(sampler) -> bool:
     """Whether a sampler's training is reproducible (CPU only; see the guide)."""
     return runs_on_cpu(getattr(sampler, "device", "auto"))
+
+
+def check_estimator_takes(estimator, X, y, *, by_class):
+    """Fit a clone of ``estimator`` on a few real rows, before the GAN trains.
+
+    Only for tables with columns that many estimators reject (text,
+    category, dates, missing values); a plain numeric table is left to the
+    estimator's own ``fit``. When the trial on a slice of at most about
+    ``TRIAL_ROWS`` rows fails, the estimator is tried on all the real rows,
+    so that one that merely needs more rows raises no false alarm; if that
+    fails too, an ``EstimatorInputError`` (a ValueError, and a TypeError)
+    names the unusual columns and says what to do, chained to the
+    estimator's own error. A parameter error of the estimator is raised as
+    it is.
+    """
+    unusual = unusual_columns(X)
+    if not unusual:
+        return
+    rows = _trial_rows(X, y if by_class else None)
+    tries = [rows] if len(rows) == X.shape[0] else [rows, None]
+    for selection in tries:
+        X_try = X if selection is None else _take(X, selection)
+        y_try = y if selection is None else y[selection]
+        try:
+            with warnings.catch_warnings():
+                # The real fit, after the GAN, shows the estimator's warnings.
+                warnings.simplefilter("ignore")
+                clone(estimator).fit(X_try, y_try)
+        except InvalidParameterError:
+            raise
+        except Exception as error:
+            failure = error
+        else:
+            return
+    groups = "; ".join(f"{group} {_preview(names)}" for group, names in unusual.items())
+    tried = (
+        f"all {X.shape[0]} real rows"
+        if len(tries) == 1
+        else f"{len(rows)} real rows and then on all {X.shape[0]}"
+    )
+    raise EstimatorInputError(
+        f"The estimator ({type(estimator).__name__}) cannot be fitted on the "
+        f"training table: it failed on {tried}, tried before training the "
+        f"GAN. The table has columns that many estimators reject: {groups}. "
+        "Leave estimator=None (its "
+        "default pipeline, CategoryEncoder then HistGradientBoosting, takes "
+        "every column type), or give a pipeline that encodes these columns "
+        "first (for example a ColumnTransformer with a OneHotEncoder for the "
+        "text and category columns and a SimpleImputer for missing values). "
+        f"The estimator's error: {type(failure).__name__}: {failure}"
+    ) from failure
+
+
+def _trial_rows(X, y=None):
+    """Positions of the rows to try an estimator on: a small, varied slice.
+
+    At most ``TRIAL_ROWS`` rows spread over the table, plus the first
+    ``TRIAL_ROWS_PER_CLASS`` rows of every class (when ``y`` is given) and
+    the first missing value of every column, so that the slice holds every
+    class and every kind of value that the estimator will meet.
+    """
+    n_rows = X.shape[0]
+    if n_rows <= TRIAL_ROWS:
+        return np.arange(n_rows)
+    picks = [np.linspace(0, n_rows - 1, TRIAL_ROWS).round().astype(np.int64)]
+    if y is not None:
+        labels = pd.Series(np.asarray(y, dtype=object))
+        rank = labels.groupby(labels, sort=False).cumcount().to_numpy()
+        picks.append(np.flatnonzero(rank < TRIAL_ROWS_PER_CLASS))
+    missing = np.asarray(pd.DataFrame(X).isna())
+    picks.append(missing.argmax(axis=0)[missing.any(axis=0)])
+    return np.unique(np.concatenate(picks))
+
+
+def _take(X, rows):
+    return X.iloc[rows] if is_dataframe(X) else X[rows]
+
+
+def _preview(names, limit=10):
+    shown = ", ".join(repr(n) for n in names[:limit])
+    more = len(names) - limit
+    return "[" + shown + (f", ... ({more} more)" if more > 0 else "") + "]"
 
 
 def _estimator_has(attr):
@@ -125,6 +227,10 @@ class _GANAugmented(MetaEstimatorMixin, BaseEstimator):
         """
         X = validate_table(self, X, reset=True)
         y = self._check_target(y, X.shape[0])
+        if self.estimator is not None:
+            check_estimator_takes(
+                self.estimator, X, y, by_class=self._trial_rows_by_class
+            )
         if isinstance(self.n_synthetic, Integral):
             n_new = int(self.n_synthetic)
         else:
@@ -188,9 +294,14 @@ class _GANAugmented(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self._unfitted_estimator()).input_tags
-        tags.input_tags.allow_nan = inner.allow_nan
-        tags.input_tags.string = inner.string
+        if self.estimator is None:
+            # The default pipeline takes what GANSampler takes (a Pipeline's
+            # own tags do not say so).
+            tags.input_tags.allow_nan = tags.input_tags.string = True
+        else:
+            inner = get_tags(self.estimator).input_tags
+            tags.input_tags.allow_nan = inner.allow_nan
+            tags.input_tags.string = inner.string
         tags.input_tags.sparse = False
         tags.non_deterministic = not device_is_deterministic(self.sampler)
         return tags
@@ -217,9 +328,16 @@ class GANAugmentedClassifier(ClassifierMixin, _GANAugmented):
     ----------
     estimator : estimator object, default=None
         The classifier to train on the augmented rows (cloned). ``None``
-        means ``HistGradientBoostingClassifier()``, which takes numeric and
-        ``category`` columns but not object or string ones: give a pipeline
-        with its own encoding for those.
+        means ``make_pipeline(CategoryEncoder(),
+        HistGradientBoostingClassifier(categorical_features="from_dtype"))``,
+        which takes every table that GANSampler takes: numbers, text and
+        ``category`` columns (as categories; as ordinal codes above 255
+        levels), bool and date columns, and missing values; on a numeric
+        array it is plain HistGradientBoosting. An estimator of your own is
+        used as it is: when the table has text, category or date columns or
+        missing values, ``fit`` first tries a clone of it on a slice of the
+        real rows (about 200, with every class), and raises a ValueError
+        naming those columns if it cannot take them, before the GAN trains.
 
     sampler : GANSampler, default=None
         The generative model (cloned, fitted on each call to ``fit``).
@@ -262,6 +380,7 @@ class GANAugmentedClassifier(ClassifierMixin, _GANAugmented):
     --------
     GANAugmentedRegressor : The same for regression targets.
     GANOverSampler : Over-sample chosen classes (imbalanced-learn).
+    CategoryEncoder : The first step of the default estimator.
 
     Examples
     --------
@@ -277,15 +396,30 @@ class GANAugmentedClassifier(ClassifierMixin, _GANAugmented):
     ... ).fit(X, y)
     >>> clf.n_synthetic_, clf.predict(X[:3]).shape
     (100, (3,))
+
+    The default estimator takes text columns and missing values as they are:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"colour": ["red", "blue", None] * 40, "size": range(120)})
+    >>> clf = GANAugmentedClassifier(
+    ...     sampler=GANSampler(epochs=2, device="cpu"), random_state=0
+    ... ).fit(df, ["yes", "no", "no"] * 40)
+    >>> clf.estimator_[0].encodings_.tolist(), clf.predict(df[:3]).shape
+    (['category', 'passthrough'], (3,))
     """
 
     # The estimator's own score, not ClassifierMixin's (which comes first).
     score = _GANAugmented.score
 
+    _trial_rows_by_class = True
+
     def _default_estimator(self):
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        return HistGradientBoostingClassifier()
+        return make_pipeline(
+            CategoryEncoder(),
+            HistGradientBoostingClassifier(categorical_features="from_dtype"),
+        )
 
     def _check_target(self, y, n_rows):
         return np.asarray(check_labels(y, n_rows))
@@ -367,9 +501,14 @@ class GANAugmentedRegressor(RegressorMixin, _GANAugmented):
     ----------
     estimator : estimator object, default=None
         The regressor to train on the augmented rows (cloned). ``None``
-        means ``HistGradientBoostingRegressor()``, which takes numeric and
-        ``category`` columns but not object or string ones: give a pipeline
-        with its own encoding for those.
+        means ``make_pipeline(CategoryEncoder(),
+        HistGradientBoostingRegressor(categorical_features="from_dtype"))``,
+        which takes every table that GANSampler takes (see
+        :class:`GANAugmentedClassifier`). An estimator of your own is used
+        as it is, after a trial fit of a clone on a slice of the real rows
+        when the table has text, category or date columns or missing values:
+        a ValueError naming those columns says so before the GAN trains if
+        it cannot take them.
 
     sampler : GANSampler, default=None
         The generative model (cloned, fitted on each call to ``fit``).
@@ -425,10 +564,15 @@ class GANAugmentedRegressor(RegressorMixin, _GANAugmented):
     # The estimator's own score, not RegressorMixin's (which comes first).
     score = _GANAugmented.score
 
+    _trial_rows_by_class = False
+
     def _default_estimator(self):
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        return HistGradientBoostingRegressor()
+        return make_pipeline(
+            CategoryEncoder(),
+            HistGradientBoostingRegressor(categorical_features="from_dtype"),
+        )
 
     def _check_target(self, y, n_rows):
         y = column_or_1d(y, warn=True)

@@ -78,6 +78,8 @@ class GANOverSampler(BaseOverSampler):
     --------
     GANSampler : The generative model.
     GANAugmentedClassifier : Augmentation without imbalanced-learn.
+    CategoryEncoder : The step between this sampler and HistGradientBoosting
+        (text columns as categories).
     imblearn.over_sampling.SMOTENC : Interpolation between neighbours.
 
     Notes

@@ -2,8 +2,10 @@
 
 import subprocess
 import sys
+import textwrap
 import warnings
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,13 +13,25 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skgan import GANAugmentedClassifier, GANAugmentedRegressor, GANSampler
+import skgan
+import skgan._augment
+from skgan import (
+    CategoryEncoder,
+    GANAugmentedClassifier,
+    GANAugmentedRegressor,
+    GANSampler,
+)
 from skgan._compat import InvalidParameterError
+from skgan.datasets import load_adult
 
 
 def tiny(**params):
@@ -424,7 +438,10 @@ def test_regressor_on_a_string_array_keeps_the_target_continuous():
         warnings.simplefilter("error")  # no "looks like an identifier" warning
         reg.fit(X, y)
     assert reg.sampler_.encoder_.columns_.infos[-1].kind == "continuous"
-    _, fit_y = Spy.fitted[0]
+    # A string table: the estimator is first tried on the real rows (before
+    # the GAN trains), then fitted on the real + synthetic rows.
+    assert [len(fit_y) for _, fit_y in Spy.fitted] == [200, 500]
+    _, fit_y = Spy.fitted[-1]
     new_y = fit_y[200:]
     assert len(new_y) == 300
     # Generated targets, not copies of the training values (beyond the range
@@ -461,3 +478,292 @@ def test_invalid_amounts_are_rejected(n_synthetic):
         meta.fit(X, y)
     with pytest.raises(InvalidParameterError, match="'epochs' parameter of GANSampler"):
         clone(meta).set_params(n_synthetic=1, sampler=tiny(epochs=0)).fit(X, y)
+
+
+# ------------------------------------ the default estimator and the trial fit
+
+
+def quick(**params):
+    """A tiny GAN with the quantile encoding: seconds on the Adult sample."""
+    return tiny(continuous_encoding="quantile", **params)
+
+
+def every_column_type(n=600, seed=0):
+    """A column of every kind GANSampler takes, and one of 260 levels."""
+    rng = np.random.RandomState(seed)
+    gap = rng.rand(n) < 0.1
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.randint(0, 900, n), "D")
+    return pd.DataFrame(
+        {
+            "int": rng.randint(0, 5, n),
+            "float": np.where(gap, np.nan, rng.normal(size=n)),
+            "Int64": pd.array(np.where(gap, None, rng.randint(0, 9, n)), dtype="Int64"),
+            "bool": rng.rand(n) < 0.5,
+            "boolean": pd.array(
+                np.where(gap, None, rng.rand(n) < 0.5), dtype="boolean"
+            ),
+            "category": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+            "object": np.where(gap, None, rng.choice(["u", "v", "w"], n)).astype(
+                object
+            ),
+            "string": pd.array(rng.choice(["p", "q"], n), dtype="string"),
+            "datetime": days.where(~gap),
+            "datetime_tz": days.tz_localize("Europe/Paris"),
+            "timedelta": pd.to_timedelta(rng.randint(0, 100, n), unit="min"),
+            "many": np.array([f"id{k % 260}" for k in range(n)], dtype=object),
+        }
+    )
+
+
+def test_default_estimator_takes_the_adult_table():
+    # The first try of a new user: object columns with missing values. It
+    # used to fail inside scikit-learn, after training the GAN, with
+    # "could not convert string to float: 'Private'".
+    X, y = load_adult(return_X_y=True)
+    clf = GANAugmentedClassifier(
+        sampler=quick(epochs=1), n_synthetic=300, random_state=0
+    ).fit(X, y)
+    assert isinstance(clf.estimator_, Pipeline)
+    encoder, model = clf.estimator_[0], clf.estimator_[-1]
+    assert isinstance(encoder, CategoryEncoder)
+    assert isinstance(model, HistGradientBoostingClassifier)
+    # The text columns are categories of the model, the numbers numbers.
+    text = list(X.select_dtypes(object).columns)
+    assert len(text) == 8 and list(X.columns[model.is_categorical_]) == text
+    assert clf.predict(X.head(5)).shape == (5,)
+    assert clf.predict_proba(X.head(5)).shape == (5, 2)
+    assert clf.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("Meta", [GANAugmentedClassifier, GANAugmentedRegressor])
+def test_default_estimators_take_every_column_type(Meta):
+    X = every_column_type()
+    if Meta is GANAugmentedClassifier:
+        y = np.where(X["object"] == "u", "yes", "no")
+    else:
+        y = X["int"] * 2.0 + (X["category"] == "x")
+    meta = Meta(sampler=quick(), n_synthetic=100, random_state=0).fit(X, y)
+    encoder, model = meta.estimator_[0], meta.estimator_[-1]
+    assert encoder.encodings_.tolist() == [
+        *["passthrough"] * 2,
+        *["number"] * 3,
+        *["category"] * 3,
+        *["number"] * 3,
+        "ordinal",  # 260 levels: more than HistGradientBoosting's 255
+    ]
+    assert list(X.columns[model.is_categorical_]) == ["category", "object", "string"]
+    # New rows, with a category and dates never seen in fit.
+    new = X.head(4).copy()
+    new.loc[0, "object"] = "never seen"
+    new.loc[1, "many"] = "id9999"
+    new.loc[2, "datetime"] = pd.Timestamp("2030-01-01")
+    assert meta.predict(new).shape == (4,)
+
+
+def test_default_estimator_on_numeric_arrays_is_histgradientboosting_as_before():
+    # A guard: the encoder passes numeric arrays through unchanged, so the
+    # default is still plain HistGradientBoosting there.
+    X, y = three_classes()
+    for Meta, Model, target in [
+        (GANAugmentedClassifier, HistGradientBoostingClassifier, y),
+        (GANAugmentedRegressor, HistGradientBoostingRegressor, X[:, 0] - y),
+    ]:
+        default = Meta(sampler=tiny(), random_state=0).fit(X, target)
+        plain = Meta(Model(), sampler=tiny(), random_state=0).fit(X, target)
+        assert set(default.estimator_[0].encodings_) == {"passthrough"}
+        np.testing.assert_array_equal(default.predict(X), plain.predict(X))
+
+
+def numeric_frame_with_gaps():
+    X, y = three_classes()
+    X = pd.DataFrame(X, columns=["a", "b", "c"])
+    X.loc[::7, "b"] = np.nan
+    return X, y
+
+
+def dated_frame():
+    X, _ = mixed_frame(n=150)
+    X["joined"] = pd.to_datetime("2021-01-01") + pd.to_timedelta(X["age"], "D")
+    return X[["age", "joined", "colour"]], X["income"].to_numpy()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            GANAugmentedClassifier,
+            LogisticRegression(),
+            lambda: load_adult(return_X_y=True),
+            r"object/string columns \['workclass', 'education', 'marital-status'",
+            ValueError,
+            "could not convert string to float",
+        ),
+        (
+            GANAugmentedClassifier,
+            LogisticRegression(),
+            numeric_frame_with_gaps,
+            r"columns with missing values \['b'\]",
+            ValueError,
+            "Input X contains NaN",
+        ),
+        (
+            GANAugmentedRegressor,
+            Ridge(),
+            dated_frame,
+            r"category columns \['colour'\]; datetime/timedelta columns \['joined'\]",
+            (TypeError, ValueError),
+            "",
+        ),
+    ],
+    ids=["adult-text", "missing-values", "dates-and-categories"],
+)
+def test_an_estimator_that_cannot_take_the_table_fails_before_the_gan_trains(case):
+    Meta, estimator, data, columns, cause, cause_message = case
+    X, y = data()
+    SpySampler.trained_on.clear()
+    meta = Meta(estimator, sampler=SpySampler(**quick().get_params()), random_state=0)
+    with pytest.raises(ValueError, match=columns) as error:
+        meta.fit(X, y)
+    assert SpySampler.trained_on == []  # said before the GAN trained
+    message = str(error.value)
+    assert f"estimator ({type(estimator).__name__}) cannot be fitted" in message
+    assert "Leave estimator=None" in message and "OneHotEncoder" in message
+    # The estimator's own error, chained and quoted.
+    assert isinstance(error.value.__cause__, cause)
+    assert cause_message in str(error.value.__cause__)
+    assert str(error.value.__cause__) in message
+
+
+def test_the_trial_slice_is_small_and_holds_every_class():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {"colour": rng.choice(["red", "blue"], 1000), "x": rng.normal(size=1000)}
+    )
+    X.loc[997, "colour"] = None  # the only missing value
+    y = np.r_[rng.choice(["a", "b"], 990), ["rare"] * 10]  # rare: the last rows
+    Spy.fitted.clear()
+    GANAugmentedClassifier(Spy(), sampler=quick(), n_synthetic=50, random_state=0).fit(
+        X, y
+    )
+    (trial_X, trial_y), (fit_X, fit_y) = Spy.fitted
+    # The trial: ~200 rows spread over the table, 5 of each class, and the
+    # missing value; then the fit on the real + synthetic rows.
+    assert 200 <= len(trial_y) <= 215
+    # (The spread alone would take 2 of the 10 rare rows.)
+    assert Counter(trial_y)["rare"] >= 5 and set(trial_y) == {"a", "b", "rare"}
+    assert pd.isna(trial_X[:, 0]).sum() == 1
+    assert len(fit_y) == 1050
+
+
+class NeedsRows(Spy):
+    """Refuses fewer than 500 rows, as some estimators refuse small data."""
+
+    def fit(self, X, y):
+        if len(X) < 500:
+            raise ValueError(f"needs at least 500 rows, got {len(X)}")
+        return super().fit(X, y)
+
+
+def test_an_estimator_that_merely_needs_more_rows_is_not_refused():
+    X, y = mixed_frame(n=600)
+    Spy.fitted.clear()
+    meta = GANAugmentedClassifier(
+        NeedsRows(), sampler=quick(), n_synthetic=40, random_state=0
+    ).fit(X, y)
+    # It failed on the slice, then took all the real rows: no alarm.
+    assert [len(fit_y) for _, fit_y in Spy.fitted] == [600, 640]
+    assert meta.predict(X).shape == (600,)
+
+
+def test_a_parameter_error_of_the_estimator_is_raised_as_it_is():
+    X, y = load_adult(return_X_y=True)
+    SpySampler.trained_on.clear()
+    meta = GANAugmentedClassifier(
+        LogisticRegression(C=-1.0), sampler=SpySampler(**quick().get_params())
+    )
+    with pytest.raises(
+        InvalidParameterError, match="'C' parameter of LogisticRegression"
+    ):
+        meta.fit(X, y)
+    assert SpySampler.trained_on == []
+
+
+def test_oversampler_then_category_encoder_then_histgradientboosting_on_adult():
+    # The user guide's recipe for imbalanced-learn on a mixed table.
+    X, y = load_adult(return_X_y=True)
+    pipe = imb_make_pipeline(
+        GANOverSampler(sampler=quick(epochs=1), random_state=0),
+        CategoryEncoder(),
+        HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=20),
+    ).fit(X, y)
+    over, encoder, model = pipe
+    assert dict(over.sampling_strategy_) == {">50K": 2278 - 722}
+    text = list(X.select_dtypes(object).columns)
+    assert list(X.columns[model.is_categorical_]) == text
+    assert pipe.predict(X.head(5)).shape == (5,)
+    assert pipe.predict_proba(X.head(5)).shape == (5, 2)
+
+
+# ------------------------------------------------- the documentation's snippets
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class TinyGANSampler(GANSampler):
+    """A GANSampler that trains a tiny network for one epoch, whatever it is
+    asked: the snippets' ``epochs=100`` on Adult would take minutes."""
+
+    def fit(self, X, y=None):
+        self.set_params(**quick(epochs=1).get_params())
+        return super().fit(X, y)
+
+
+@pytest.fixture
+def tiny_gans(monkeypatch):
+    # `from skgan import GANSampler` in a snippet, and the default sampler.
+    monkeypatch.setattr(skgan, "GANSampler", TinyGANSampler)
+    monkeypatch.setattr(skgan._augment, "GANSampler", TinyGANSampler)
+
+
+def readme_augmentation_snippet():
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("- **Augmentation**") :]
+    start = section.index("```python\n") + len("```python\n")
+    return textwrap.dedent(section[start : section.index("```", start)])
+
+
+def rst_python_blocks(path):
+    lines = path.read_text().splitlines()
+    blocks, i = [], 0
+    while i < len(lines):
+        i += 1
+        if lines[i - 1].strip() != ".. code-block:: python":
+            continue
+        body = []
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith(" ")):
+            body.append(lines[i])
+            i += 1
+        blocks.append(textwrap.dedent("\n".join(body)))
+    return blocks
+
+
+def test_readme_augmentation_snippet_runs_on_adult(tiny_gans):
+    namespace = {}
+    exec(compile(readme_augmentation_snippet(), "README.md", "exec"), namespace)
+    X, clf, model = namespace["X"], namespace["clf"], namespace["model"]
+    assert clf.sampler_.n_iter_ == 1  # the tiny GAN stood in
+    assert clf.predict(X.head(5)).shape == model.predict(X.head(5)).shape == (5,)
+
+
+def test_user_guide_snippets_run_on_adult(tiny_gans):
+    blocks = rst_python_blocks(ROOT / "docs" / "augmentation.rst")
+    assert len(blocks) == 4
+    # One namespace for the page, as a reader runs it from the top.
+    namespace = {}
+    for number, block in enumerate(blocks, start=1):
+        code = compile(block, f"docs/augmentation.rst (block {number})", "exec")
+        exec(code, namespace)
+        if number <= 2:
+            assert np.isfinite(namespace["scores"]).all()
+    assert len(namespace["X"]) == 3000
+    assert namespace["search"].best_estimator_.sampler_.n_iter_ == 1

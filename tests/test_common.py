@@ -8,7 +8,12 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skgan import GANAugmentedClassifier, GANAugmentedRegressor, GANSampler
+from skgan import (
+    CategoryEncoder,
+    GANAugmentedClassifier,
+    GANAugmentedRegressor,
+    GANSampler,
+)
 
 
 def _listed(parametrize):
@@ -103,8 +108,10 @@ META_ESTIMATORS = [
     GANAugmentedRegressor(
         Ridge(), sampler=_tiny_sampler(), n_synthetic=0.1, random_state=0
     ),
-    # The default estimators (HistGradientBoosting), a fixed count of rows.
+    # The default estimators (CategoryEncoder then HistGradientBoosting), a
+    # fixed count of rows.
     GANAugmentedClassifier(sampler=_tiny_sampler(), n_synthetic=20, random_state=0),
+    GANAugmentedRegressor(sampler=_tiny_sampler(), n_synthetic=5, random_state=0),
 ]
 
 
@@ -115,6 +122,22 @@ def test_meta_estimators_sklearn_compatible(estimator, check):
 
 @pytest.mark.parametrize("estimator", META_ESTIMATORS, ids=lambda e: type(e).__name__)
 def test_meta_estimators_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+# -------------------------------------------------------------- preprocessing
+
+ENCODERS = [CategoryEncoder(), CategoryEncoder(max_categories=2)]
+
+
+@_listed(parametrize_with_checks(ENCODERS))
+def test_encoder_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ENCODERS, ids=lambda e: str(e.max_categories))
+def test_encoder_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
 
