@@ -56,19 +56,27 @@ numpydoc_attributes_as_param_list = True
 
 
 # Labels of scikit-learn's own documentation that inherited docstrings use
-# (get_metadata_routing). Without intersphinx they become plain web links.
+# (get_metadata_routing, set_output). Without intersphinx they become plain
+# web links.
+_SET_OUTPUT_EXAMPLE = (
+    "https://scikit-learn.org/stable/auto_examples/miscellaneous/plot_set_output.html"
+)
 _SKLEARN_LABELS = {
     "metadata_routing": "https://scikit-learn.org/stable/metadata_routing.html",
+    "df_output_transform": "https://scikit-learn.org/stable/user_guide.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py": _SET_OUTPUT_EXAMPLE,
 }
-_SKLEARN_REF = re.compile(r":ref:`([^`<]*?)\s*<(\w+)>`")
+# :ref:`text <label>` or :ref:`label`.
+_SKLEARN_REF = re.compile(r":ref:`(?:([^`<]*?)\s*<([\w.]+)>|([\w.]+))`")
 
 
 def _link_sklearn_labels(app, what, name, obj, options, lines):
     def replace(match):
-        url = _SKLEARN_LABELS.get(match.group(2))
+        text, label = match.group(1), match.group(2) or match.group(3)
+        url = _SKLEARN_LABELS.get(label)
         if url is None:
             return match.group(0)
-        return f"`{match.group(1)} <{url}>`__"
+        return f"`{text or 'this example'} <{url}>`__"
 
     for i, line in enumerate(lines):
         lines[i] = _SKLEARN_REF.sub(replace, line)

@@ -605,3 +605,30 @@ def test_unsupported_dataframes_are_rejected_before_training(frame, pattern):
         gan.fit(frame)
     with pytest.raises(NotFittedError):
         gan.sample(1)
+
+
+def test_epochs_auto_trains_at_least_the_step_budget(monkeypatch):
+    import skgan._sampler as module
+
+    # The real budget: 3,000 steps and 300 epochs at least.
+    class Config:
+        steps_per_epoch = 1
+
+    assert module.n_epochs("auto", Config) == 3000  # a table of <= 500 rows
+    Config.steps_per_epoch = 6  # the 3,000-row Adult sample at batch 500
+    assert module.n_epochs("auto", Config) == 500
+    Config.steps_per_epoch = 66  # full Adult
+    assert module.n_epochs("auto", Config) == 300
+    assert module.n_epochs(7, Config) == 7
+    # In fit, with a small budget: 60 rows.
+    monkeypatch.setattr(module, "_AUTO_EPOCHS", 3)
+    monkeypatch.setattr(module, "_AUTO_STEPS", 20)
+    X = np.random.RandomState(0).normal(size=(60, 2))
+    gan = GANSampler(
+        latent_dim=4, generator_dims=(8,), discriminator_dims=(8,), device="cpu"
+    )
+    assert gan.epochs == "auto"
+    assert gan.fit(X).n_iter_ == 20  # batch capped at 60 rows: 1 step an epoch
+    assert gan.set_params(batch_size=10).fit(X).n_iter_ == 4  # 6 steps an epoch
+    assert gan.set_params(batch_size=2, pac=1).fit(X).n_iter_ == 3  # 30 steps
+    assert gan.set_params(epochs=2).fit(X).n_iter_ == 2
