@@ -76,7 +76,7 @@ def _demo(args) -> int:
         epochs=args.epochs,
         device=args.device,
         random_state=args.seed,
-        verbose=1 if args.verbose else 0,
+        verbose=2 if args.verbose else 0,
     )
     start = time.perf_counter()
     _fit_with_progress(gan, real)
@@ -647,8 +647,8 @@ def _parser():
         description="Train a GANSampler on a CSV file and save it with "
         "skgan.save (a safe model file: loading it runs no code). Text columns "
         "are categorical, numeric ones continuous; --categorical adds numeric "
-        "columns to the categorical ones. Progress goes to stderr, one line "
-        "per epoch.",
+        "columns to the categorical ones. Progress goes to stderr: one line "
+        "per epoch, or about 100 lines for a longer fit.",
         epilog="example:\n  skgan fit adult.csv -o adult.skgan --target income "
         "--epochs 300\n\n" + _EPILOG,
         formatter_class=formatter,

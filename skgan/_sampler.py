@@ -216,8 +216,11 @@ class GANSampler(BaseEstimator):
         threads spin while they wait for each other.
 
     verbose : int, default=0
-        ``0`` is silent; ``1`` or more prints one line per epoch with the
-        losses and the time taken.
+        ``0`` is silent; ``1`` prints a line with the epoch's losses and
+        time for every epoch of a fit of up to 100 epochs, and for about 100
+        evenly spaced epochs (the last included) of a longer one (such as
+        ``epochs="auto"`` on a small table); ``2`` or more prints every
+        epoch.
 
     warm_start : bool, default=False
         When True and the estimator is already fitted, ``fit`` continues
@@ -689,6 +692,8 @@ class GANSampler(BaseEstimator):
         history = []
         saved = 0  # epochs of this fit in the last checkpoint
         last_epoch = first_epoch + n_epochs(self.epochs, config) - 1
+        # verbose=1: about 100 lines per fit; verbose >= 2: every epoch.
+        every = 1 if self.verbose >= 2 else -(-(last_epoch - first_epoch + 1) // 100)
         for epoch in range(first_epoch, last_epoch + 1):
             start = time.perf_counter()
             d_loss, g_loss, steps = train_epoch(
@@ -747,7 +752,8 @@ class GANSampler(BaseEstimator):
             if interrupted:
                 entry.update(interrupted=True, steps=steps)
             history.append(entry)
-            if self.verbose:
+            shown = (epoch - first_epoch + 1) % every == 0 or epoch == last_epoch
+            if self.verbose and (shown or interrupted):
                 print(
                     f"[GANSampler] epoch {epoch}/{last_epoch}  "
                     f"d_loss={d_value:.4f}  g_loss={g_value:.4f}  ({seconds:.2f}s)"

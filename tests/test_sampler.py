@@ -632,3 +632,14 @@ def test_epochs_auto_trains_at_least_the_step_budget(monkeypatch):
     assert gan.set_params(batch_size=10).fit(X).n_iter_ == 4  # 6 steps an epoch
     assert gan.set_params(batch_size=2, pac=1).fit(X).n_iter_ == 3  # 30 steps
     assert gan.set_params(epochs=2).fit(X).n_iter_ == 2
+
+
+def test_verbose_1_prints_about_100_lines_of_a_long_fit(X, capsys):
+    # epochs="auto" gives a small table thousands of one-step epochs.
+    tiny(epochs=201, verbose=1).fit(X)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 67 and lines[-1].startswith("[GANSampler] epoch 201/201")
+    assert lines[0].startswith("[GANSampler] epoch 3/201")
+    tiny(epochs=7, verbose=2, warm_start=True).fit(X).set_params(epochs=201).fit(X)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 7 + 201 and lines[-1].startswith("[GANSampler] epoch 208/208")
