@@ -175,13 +175,14 @@ _ISO_DATETIME = (
 )
 
 
-def _read_csv(pd, path, dates=(), detect_dates=True):
+def _read_csv(pd, path, dates=None, detect_dates=True):
     """Read a CSV file into a DataFrame; user errors as :class:`UserError`.
 
     pandas reads an integer column with empty fields as float64. Such a
     column becomes the nullable ``Int64`` when every value present is
     written as an integer in the file, so that a model fitted on it writes
-    integers back. Date columns are parsed as :func:`_parse_dates` says.
+    integers back. Date columns are parsed as :func:`_parse_dates` says;
+    ``dates`` is the text of ``--dates`` (None without it).
     """
     if not os.path.exists(path):
         raise UserError(f"{path}: no such file")
@@ -210,7 +211,9 @@ def _read_csv(pd, path, dates=(), detect_dates=True):
             and values.abs().max() < 2**53
         ):
             frame[name] = frame[name].astype("Int64")
-    return _parse_dates(pd, frame, path, dates, detect_dates)
+    if dates is not None:
+        dates = _column_names(dates, frame.columns, "--dates", path)
+    return _parse_dates(pd, frame, path, dates or (), detect_dates)
 
 
 def _parse_dates(pd, frame, path, dates, detect):
@@ -268,17 +271,6 @@ def _date_options(parser):
         help="read ISO 8601 date columns as text (categories), unless --dates "
         "names them",
     )
-
-
-def _date_columns(pd, args, path):
-    """The names of --dates (checked against the CSV header)."""
-    if args.dates is None or not os.path.isfile(path):
-        return ()  # (a missing file is reported by _read_csv)
-    try:
-        header = pd.read_csv(path, nrows=0).columns
-    except (ValueError, UnicodeDecodeError):
-        return ()  # (reported by _read_csv)
-    return tuple(_column_names(args.dates, header, "--dates", path))
 
 
 def _column_names(text, columns, option, path):
@@ -369,7 +361,7 @@ def _fit(args) -> int:
     frame = _read_csv(
         pd,
         args.data,
-        dates=_date_columns(pd, args, args.data),
+        dates=args.dates,
         detect_dates=not args.no_date_detection,
     )
     if len(frame) == 0:
@@ -570,7 +562,7 @@ def _evaluate(args) -> int:
     from skgan.metrics import quality_report
 
     options = dict(
-        dates=_date_columns(pd, args, args.real),
+        dates=args.dates,
         detect_dates=not args.no_date_detection,
     )
     real = _read_csv(pd, args.real, **options)

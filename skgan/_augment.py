@@ -29,6 +29,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from ._columns import unusual_columns
 from ._compat import (
     HasMethods,
     Interval,
@@ -43,7 +44,6 @@ from ._validation import (
     EstimatorInputError,
     check_labels,
     is_dataframe,
-    unusual_columns,
     validate_table,
 )
 

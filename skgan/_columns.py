@@ -152,6 +152,40 @@ def describe_columns(X, categorical_features="from_dtype") -> ColumnSet:
     return ColumnSet(infos, "array", array_dtype=X.dtype)
 
 
+def unusual_columns(X) -> dict:
+    """Columns that many scikit-learn estimators cannot take, by what they hold.
+
+    Returns ``{"object/string columns": names, "category columns": names,
+    "datetime/timedelta columns": names, "columns with missing values":
+    names}`` without the empty groups: names for a DataFrame, positions for
+    an array. Object columns that hold only numbers are not listed as text
+    (estimators convert them), but are listed when they have missing values.
+    """
+    frame = is_dataframe(X)
+    names = list(X.columns) if frame else list(range(X.shape[1]))
+    missing = np.asarray(pd.DataFrame(X).isna().any(axis=0))
+    text, category, time = [], [], []
+    for i, name in enumerate(names):
+        column = _column(X, i)
+        dtype = column.dtype
+        kind = getattr(dtype, "kind", "O")
+        if getattr(dtype, "name", "") == "category":
+            category.append(name)
+        elif _is_time_dtype(dtype):
+            time.append(name)
+        elif kind in "US" or (kind == "O" and not _object_is_numeric(column)):
+            text.append(name)
+    groups = {
+        "object/string columns": text,
+        "category columns": category,
+        "datetime/timedelta columns": time,
+        "columns with missing values": [
+            n for n, m in zip(names, missing, strict=True) if m
+        ],
+    }
+    return {group: names for group, names in groups.items() if names}
+
+
 class Target(ColumnInfo):
     """Class labels: a categorical column that remembers its container."""
 
@@ -368,8 +402,8 @@ def decimals_of(values: np.ndarray, most: int = 15) -> int | None:
     if len(finite) == 0:
         return None
     # The first rows rule out most columns at once; then all the rows.
+    head = finite[:1000]
     for d in range(most + 1):
-        head = finite[:1000]
         if np.array_equal(np.round(head, d), head) and np.array_equal(
             np.round(finite, d), finite
         ):
@@ -448,11 +482,19 @@ def _levels(present: np.ndarray) -> np.ndarray:
     return levels[order]
 
 
-def _category_codes(column, info: ColumnInfo) -> np.ndarray:
+def lookup_codes(column, info: ColumnInfo):
+    """``(codes, missing, values)``: each value's position among the levels,
+    -1 where missing or never seen, the missing mask and the object values."""
     missing = _missing_mask(column)
     values = np.asarray(column, dtype=object)
-    codes = np.full(len(values), len(info.categories), dtype=np.int64)
+    codes = np.full(len(values), -1, dtype=np.int64)
     codes[~missing] = info._codes_of(values[~missing])
+    return codes, missing, values
+
+
+def _category_codes(column, info: ColumnInfo) -> np.ndarray:
+    codes, missing, values = lookup_codes(column, info)
+    codes[missing] = len(info.categories)
     unseen = ~missing & (codes == -1)
     if missing.any() and not info.has_missing:
         unseen |= missing

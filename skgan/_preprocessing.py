@@ -20,13 +20,13 @@ from sklearn.utils.validation import check_is_fitted
 from ._columns import (
     ColumnInfo,
     _column,
+    _continuous_values,
     _fit_categorical,
     _is_bool_dtype,
-    _is_missing,
     _is_time_dtype,
     _kind,
-    _missing_mask,
     _time_ints,
+    lookup_codes,
 )
 from ._compat import Interval, _fit_context
 from ._validation import is_dataframe, validate_table
@@ -229,12 +229,8 @@ def _encode(column, encoding, levels):
 
 def _codes(column, levels) -> np.ndarray:
     """Positions of the values among ``levels``; -1 where missing or unseen."""
-    missing = _missing_mask(column)
-    values = np.asarray(column, dtype=object)
-    codes = np.full(len(values), -1, dtype=np.int64)
     info = ColumnInfo(name=None, kind="categorical", dtype=None, categories=levels)
-    codes[~missing] = info._codes_of(values[~missing])
-    return codes
+    return lookup_codes(column, info)[0]
 
 
 def _category_values(levels):
@@ -267,11 +263,6 @@ def _as_float(column) -> np.ndarray:
         values = ints.astype(np.float64) * seconds
         values[missing] = np.nan
         return values
-    if isinstance(dtype, np.dtype) and dtype.kind == "O":
-        return np.array(
-            [np.nan if _is_missing(v) else float(v) for v in column], dtype=np.float64
-        )
-    if isinstance(dtype, np.dtype):
-        return np.asarray(column, dtype=np.float64)
-    # pandas nullable dtypes (Int64, Float64, boolean): NA becomes NaN.
-    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    # Numbers in an object array, bool, pandas' nullable dtypes: NA -> NaN.
+    info = ColumnInfo(name=None, kind="continuous", dtype=dtype)
+    return _continuous_values(column, info, check=False)

@@ -180,39 +180,3 @@ def validate_table(estimator, X, *, reset, accept_sparse=False):
         ensure_all_finite="allow-nan" if kind in "fiub" else False,
         ensure_min_samples=1,
     )
-
-
-def unusual_columns(X) -> dict:
-    """Columns that many scikit-learn estimators cannot take, by what they hold.
-
-    Returns ``{"object/string columns": names, "category columns": names,
-    "datetime/timedelta columns": names, "columns with missing values":
-    names}`` without the empty groups: names for a DataFrame, positions for
-    an array. Object columns that hold only numbers are not listed as text
-    (estimators convert them), but are listed when they have missing values.
-    """
-    from ._columns import _column, _is_time_dtype, _object_is_numeric
-
-    frame = is_dataframe(X)
-    names = list(X.columns) if frame else list(range(X.shape[1]))
-    missing = np.asarray(pd.DataFrame(X).isna().any(axis=0))
-    text, category, time = [], [], []
-    for i, name in enumerate(names):
-        column = _column(X, i)
-        dtype = column.dtype
-        kind = getattr(dtype, "kind", "O")
-        if getattr(dtype, "name", "") == "category":
-            category.append(name)
-        elif _is_time_dtype(dtype):
-            time.append(name)
-        elif kind in "US" or (kind == "O" and not _object_is_numeric(column)):
-            text.append(name)
-    groups = {
-        "object/string columns": text,
-        "category columns": category,
-        "datetime/timedelta columns": time,
-        "columns with missing values": [
-            n for n, m in zip(names, missing, strict=True) if m
-        ],
-    }
-    return {group: names for group, names in groups.items() if names}

@@ -177,11 +177,11 @@ def _digest(metadata: str, tensors: dict) -> str:
     return digest.hexdigest()
 
 
-def _check_digest(payload, label):
+def _check_digest(payload, metadata, label):
     """Refuse a file whose content does not match its recorded digest."""
     try:
         recorded = payload["digest"]
-        metadata_version = json.loads(payload["metadata"])["format_version"]
+        metadata_version = metadata["format_version"]
         actual = _digest(payload["metadata"], payload["tensors"])
     except Exception as error:  # a damaged payload fails in many ways
         raise ValueError(
@@ -430,10 +430,13 @@ def load(path):
             f"{label} has skgan format version {version!r}; this skgan reads "
             f"versions {_READABLE_VERSIONS[0]} to {FORMAT_VERSION}. Upgrade skgan."
         )
-    if version >= 2 or "digest" in payload:  # (a version 2 file damaged to 1)
-        _check_digest(payload, label)
     try:
         metadata = json.loads(payload["metadata"])
+    except ValueError as error:
+        raise ValueError(f"{label} is a damaged skgan model file ({error}).") from None
+    if version >= 2 or "digest" in payload:  # (a version 2 file damaged to 1)
+        _check_digest(payload, metadata, label)
+    try:
         estimator = _Reader(payload["tensors"]).value(metadata["estimator"])
     except _Refused as error:
         raise ValueError(f"{label} was refused: {error}") from None
