@@ -50,8 +50,11 @@ classification, ``random_state=0``: the same for every method and seed.
 Methods (``--methods``, comma-separated; default ``skgan,ctgan,copula``):
 
 * ``skgan``: ``GANSampler(device="cpu", random_state=seed, n_jobs=threads)``,
-  otherwise its defaults (``--epochs E`` adds ``epochs=E``), fitted on the
-  whole training DataFrame, target included; ``sample(len(train))``.
+  otherwise its defaults (``--epochs E`` adds ``epochs=E``). On a
+  classification table it is the class-conditional model the augmenters
+  use: ``fit(X, y)`` with the target as ``y``, and ``sample(len(train),
+  return_y=True)`` (the labels generated with the rows); on a regression
+  table ``fit`` on the whole training DataFrame and ``sample(len(train))``.
 * ``skgan:NAME`` for every ``--skgan-variant NAME=JSON``: the same with the
   JSON object's GANSampler parameters merged over those (lists become
   tuples), e.g. ``--skgan-variant big='{"batch_size": 4000}'``. Parameter
@@ -80,6 +83,19 @@ cell: one fit, one sample of as many rows as the training table, scored with
   classification, R^2 for regression (it can be negative). The same model
   trained on the real training rows is the ``ml`` of the ``real-train`` row
   (and ``ml_real`` of every cell in the JSON).
+* ``cls_recall``, ``cls_gap`` (classification tables): rows asked for
+  class by class, as many per class as the training table has (skgan
+  ``sample(n, y=c)``; ctgan ``sample(n, condition_column=target,
+  condition_value=c)``; the copula: the class's rows of its joint samples,
+  its exact conditional), scored with ``class_fidelity(train, rows, test,
+  target)``: ``cls_recall`` is ``min_recall_ratio``, the worst class's
+  recall of a classifier trained on real rows on that class's synthetic
+  rows over its recall on the real test rows (1: as recognisable as real
+  rows; below 1: the rows look like another class); ``cls_gap`` is
+  ``shapes_gap``, the most frequent class's column shapes minus the
+  rarest's. The ``real-train`` row scores the training rows, which the
+  classifier has seen (its recall ratio is above 1; its gap is the
+  sampling noise of the class sizes). Per-class values are in the JSON.
 * ``dcr_ratio``, ``copies``: ``distance_to_closest_record(synthetic,
   train, test)``: median distance of synthetic rows to their closest
   training row over that of the test rows (below 1: closer to the training
@@ -368,13 +384,44 @@ def warm_up(device):
         model.fit(frame).sample(8)
 
 
-def make_skgan(params, seed, threads, table):
-    from skgan import GANSampler
+class SkganModel:
+    """GANSampler; on a classification table, ``fit(X, y)`` with the target as y.
 
-    warm_up(params.get("device", "cpu"))
-    return GANSampler(
-        **{"device": "cpu", **params, "random_state": seed, "n_jobs": threads}
-    )
+    That is the class-conditional model the augmenters use: ``sample(n)``
+    generates the labels with the rows, ``sample_class(n, c)`` is
+    ``sample(n, y=c)``.
+    """
+
+    def __init__(self, params, seed, threads, table):
+        from skgan import GANSampler
+
+        warm_up(params.get("device", "cpu"))
+        self.model = GANSampler(
+            **{"device": "cpu", **params, "random_state": seed, "n_jobs": threads}
+        )
+        self.target = table.target if table.task == "classification" else None
+
+    @property
+    def n_iter_(self):
+        return self.model.n_iter_
+
+    def fit(self, train):
+        if self.target is None:
+            self.model.fit(train)
+        else:
+            self.model.fit(train.drop(columns=self.target), train[self.target])
+        self.columns = list(train.columns)
+        return self
+
+    def sample(self, n_samples):
+        if self.target is None:
+            return self.model.sample(n_samples)
+        X, y = self.model.sample(n_samples, return_y=True)
+        return X.assign(**{self.target: y})[self.columns]
+
+    def sample_class(self, n_samples, label):
+        rows = self.model.sample(n_samples, y=label)
+        return rows.assign(**{self.target: label})[self.columns]
 
 
 def make_copula(params, seed, threads, table):
@@ -391,6 +438,7 @@ class CTGANModel:
         if hasattr(self.model, "set_random_state"):
             self.model.set_random_state(seed)
         self.discrete = list(table.categorical)
+        self.target = table.target
         self.n_iter_ = getattr(self.model, "_epochs", None)
 
     def fit(self, train):
@@ -400,18 +448,75 @@ class CTGANModel:
         self.model.fit(filled, discrete_columns=self.discrete)
         return self
 
-    def sample(self, n_samples):
-        synthetic = self.model.sample(n_samples)
+    def sample(self, n_samples, condition=None):
+        if condition is None:
+            synthetic = self.model.sample(n_samples)
+        else:
+            column, value = condition
+            synthetic = self.model.sample(
+                n_samples, condition_column=column, condition_value=value
+            )
         for column in self.discrete:
             values = synthetic[column].astype(object)
             synthetic[column] = values.where(values != "?", np.nan)
         return synthetic
 
+    def sample_class(self, n_samples, label):
+        return self.model.sample(n_samples, (self.target, label))
 
-FACTORIES = {"skgan": make_skgan, "ctgan": CTGANModel, "copula": make_copula}
+
+FACTORIES = {"skgan": SkganModel, "ctgan": CTGANModel, "copula": make_copula}
+
+
+def sample_classes(model, train, target):
+    """Rows of every class, as many as ``train`` has, asked for class by class.
+
+    Through the model's ``sample_class(n, label)`` where it has one (skgan:
+    ``sample(n, y=label)``; ctgan: its conditional sampling); otherwise (the
+    copula) the class's rows of joint samples: its exact conditional.
+    """
+    counts = train[target].value_counts()
+    parts = []
+    for label, n in counts.items():
+        if hasattr(model, "sample_class"):
+            parts.append(model.sample_class(int(n), label))
+            continue
+        rows, kept = [], 0
+        for _ in range(200):
+            batch = model.sample(len(train))
+            batch = batch[batch[target] == label]
+            rows.append(batch)
+            kept += len(batch)
+            if kept >= n:
+                break
+        parts.append(pd.concat(rows).iloc[: int(n)])
+    return pd.concat(parts, ignore_index=True)
 
 
 # ---------------------------------------------------------------- scoring
+
+
+def class_score(per_class, train, test, table, seed):
+    """``class_fidelity`` of rows asked for class by class (classification)."""
+    if table.task != "classification":
+        return {"class_recall": None, "class_shapes_gap": None}
+    result = metrics.class_fidelity(
+        train, per_class, test, table.target, random_state=seed
+    )
+    return {
+        "class_recall": result.min_recall_ratio,
+        "class_shapes_gap": result.shapes_gap,
+        "class_details": {
+            str(label): {
+                "n_real": result.n_real[label],
+                "n_synthetic": result.n_synthetic[label],
+                "recall_real": result.recall_real[label],
+                "recall_synthetic": result.recall_synthetic[label],
+                "column_shapes": result.column_shapes[label],
+            }
+            for label in result.classes
+        },
+    }
 
 
 def score(synthetic, train, test, table, seed, reference=False):
@@ -466,6 +571,7 @@ def run_cell(cell):
         try:
             if cell["kind"] == REFERENCE:
                 result.update(score(train, train, test, table, cell["seed"], True))
+                result.update(class_score(train, train, test, table, cell["seed"]))
             else:
                 model = FACTORIES[cell["kind"]](
                     cell["params"], cell["seed"], cell["threads"], table
@@ -482,6 +588,14 @@ def run_cell(cell):
                     synthetic, train.columns, dict(train.dtypes)
                 )
                 result.update(score(synthetic, train, test, table, cell["seed"]))
+                if table.task == "classification":
+                    start = time.perf_counter()
+                    per_class = sample_classes(model, train, table.target)
+                    result["class_sample_s"] = time.perf_counter() - start
+                    per_class, _ = conform(per_class, train.columns, dict(train.dtypes))
+                else:
+                    per_class = None
+                result.update(class_score(per_class, train, test, table, cell["seed"]))
         except Exception as error:  # reported; the sweep goes on
             result["error"] = f"{type(error).__name__}: {error}"
             result["traceback"] = traceback.format_exc()
@@ -522,6 +636,8 @@ COLUMNS = (
     ("column_pair_trends", "trends", 3, 1),
     ("detection_auc", "detect_auc", 3, -1),
     ("ml", "ml", 3, 1),
+    ("class_recall", "cls_recall", 3, 1),
+    ("class_shapes_gap", "cls_gap", 3, -1),
     ("dcr_median_ratio", "dcr_ratio", 3, None),
     ("exact_copy_rate", "copies", 3, None),
 )
@@ -914,7 +1030,9 @@ def main(argv=None):
     print(
         "\nmean±sd over seeds. shapes/trends: 1 = same as the test rows; detect_auc: "
         "0.5 = indistinguishable;\nml: target model trained on the rows, scored on "
-        "the test rows (real-train: train-on-real reference);\ndcr_ratio: median "
+        "the test rows (real-train: train-on-real reference);\ncls_recall: worst "
+        "class's recall on rows sampled for it / on real rows (1: carries its "
+        "class); cls_gap: commonest class's shapes - rarest's;\ndcr_ratio: median "
         "distance to the closest training row / the test rows' (about 1 is "
         "ideal); copies: exact copies\nof training rows (real-train: the test "
         "rows'); iters: epochs trained; auc<=cop+.1: tables where the mean "

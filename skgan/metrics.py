@@ -9,7 +9,8 @@ or bool array only categorical ones.
 
 * Fidelity: :func:`column_shapes`, :func:`column_pair_trends`,
   :func:`detection_auc`.
-* Utility: :func:`ml_efficacy`.
+* Utility: :func:`ml_efficacy`, and per class :func:`class_fidelity`
+  (do rows generated for a class carry that class?).
 * Privacy: :func:`distance_to_closest_record`.
 * All of them at once: :func:`quality_report`.
 
@@ -39,12 +40,14 @@ from sklearn.utils import check_random_state
 from ._validation import is_dataframe
 
 __all__ = [
+    "ClassFidelityResult",
     "ColumnPairTrendsResult",
     "ColumnShapesResult",
     "DCRResult",
     "DetectionResult",
     "MLEfficacyResult",
     "QualityReport",
+    "class_fidelity",
     "column_pair_trends",
     "column_shapes",
     "detection_auc",
@@ -168,6 +171,99 @@ class MLEfficacyResult:
     __repr__ = __str__
 
 
+@dataclass(repr=False)
+class ClassFidelityResult:
+    """Per class: do the synthetic rows of a class look like that class?
+
+    Attributes
+    ----------
+    target : str or int
+        The class column.
+    classes : list
+        The classes of the real training rows, most frequent first.
+    n_real : dict
+        Class -> number of real test rows of that class.
+    n_synthetic : dict
+        Class -> number of synthetic rows of that class.
+    recall_real : dict
+        Class -> recall on the real test rows of that class of a classifier
+        trained on the real training rows: how often it recognises them.
+    recall_synthetic : dict
+        Class -> the same classifier's recall on the synthetic rows of that
+        class (NaN for a class without synthetic rows).
+    column_shapes : dict
+        Class -> :func:`column_shapes` score of the synthetic rows of that
+        class against the real test rows of that class, over the feature
+        columns (NaN for a class without rows in either).
+    """
+
+    target: object
+    classes: list
+    n_real: dict
+    n_synthetic: dict
+    recall_real: dict
+    recall_synthetic: dict
+    column_shapes: dict
+
+    @property
+    def recall_ratio(self):
+        """Class -> ``recall_synthetic / recall_real`` (NaN where undefined).
+
+        1 means the classifier recognises synthetic rows of the class as
+        often as real ones; a class whose synthetic rows look like another
+        class scores near 0.
+        """
+        return {
+            c: (
+                self.recall_synthetic[c] / self.recall_real[c]
+                if self.recall_real[c] > 0
+                else float("nan")
+            )
+            for c in self.classes
+        }
+
+    @property
+    def min_recall_ratio(self):
+        """The worst class's ``recall_ratio`` (NaN when none is defined)."""
+        ratios = [r for r in self.recall_ratio.values() if not np.isnan(r)]
+        return float(min(ratios)) if ratios else float("nan")
+
+    @property
+    def shapes_gap(self):
+        """Most frequent class's ``column_shapes`` minus the least frequent's.
+
+        Positive when the rarest class's rows are reproduced worse than the
+        commonest class's. Read it next to the same gap of real rows (fewer
+        rows give lower shapes by sampling noise alone).
+        """
+        return float(
+            self.column_shapes[self.classes[0]] - self.column_shapes[self.classes[-1]]
+        )
+
+    def to_frame(self):
+        """One row per class: counts, recalls, their ratio and shapes."""
+        ratio = self.recall_ratio
+        return pd.DataFrame(
+            {
+                "n_real": self.n_real,
+                "n_synthetic": self.n_synthetic,
+                "recall_real": self.recall_real,
+                "recall_synthetic": self.recall_synthetic,
+                "recall_ratio": ratio,
+                "column_shapes": self.column_shapes,
+            },
+            index=pd.Index(self.classes, name=self.target),
+        ).loc[self.classes]
+
+    def __str__(self):
+        return (
+            f"Class fidelity (target {self.target!r})\n"
+            f"{self.to_frame().to_string(float_format=lambda v: f'{v:.3f}')}"
+        )
+
+    __repr__ = __str__
+
+
 @dataclass
 class DCRResult:
     """Distances to the closest training record.
@@ -242,6 +338,7 @@ class QualityReport:
         if self.column_pair_trends is not None:
             rows.append(
                 (
+                    "class_fidelity",
                     "column_pair_trends",
                     self.column_pair_trends.score,
                     "1 = same pairwise trends",
@@ -1099,6 +1196,147 @@ def ml_efficacy(
         }
     label = tables.labels[index]
     return MLEfficacyResult(task, label, scores["synthetic"], scores["real"])
+
+
+def class_fidelity(
+    real_train,
+    synthetic,
+    real_test,
+    target,
+    *,
+    random_state=0,
+    categorical_features=None,
+):
+    """Per class: are synthetic rows of a class recognised as that class?
+
+    Augmentation asks a generator for rows of a chosen class (such as
+    :meth:`GANSampler.sample` with ``y=c``). Those rows help only when they
+    look like that class, not like the others with the class's label. Two
+    measures per class ``c``:
+
+    * recall: a HistGradientBoosting classifier is trained on
+      ``real_train`` to predict ``target``. Its recall on the synthetic rows
+      labelled ``c`` is set against its recall on the real test rows of
+      class ``c`` (``recall_ratio``; 1 means as recognisable as real rows).
+    * shapes: :func:`column_shapes` of the synthetic class-``c`` rows against
+      the real test rows of class ``c``, over the feature columns.
+
+    Parameters
+    ----------
+    real_train : DataFrame or array-like of shape (n_train, n_features)
+        Real rows, the classifier's training rows.
+    synthetic : DataFrame or array-like of shape (n_synthetic, n_features)
+        Synthetic rows with the same columns, the class in ``target``: for
+        instance ``sample(n, y=c)`` for every class, stacked.
+    real_test : DataFrame or array-like of shape (n_test, n_features)
+        Real rows the classifier (and the synthesizer) did not see.
+    target : str or int
+        The class column: a column name for DataFrames, an index otherwise.
+        It is treated as categorical whatever its dtype.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the classifier.
+    categorical_features : list of str or int, or array-like of bool, default=None
+        Columns to treat as categorical; see :func:`column_shapes`.
+
+    Returns
+    -------
+    result : ClassFidelityResult
+        Per-class counts, recalls, ``recall_ratio``, ``column_shapes``, and
+        the summaries ``min_recall_ratio`` and ``shapes_gap``.
+
+    Notes
+    -----
+    A class absent from ``real_test`` has ``recall_real`` NaN, one absent
+    from ``synthetic`` has ``recall_synthetic`` NaN; classes are those of
+    ``real_train``, and a synthetic row of another class is an error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skgan.metrics import class_fidelity
+    >>> rng = np.random.RandomState(0)
+    >>> def table(n, shift):
+    ...     label = rng.choice(["a", "b"], n)
+    ...     return pd.DataFrame({"x": rng.normal(size=n) + shift * (label == "b"),
+    ...                          "label": label})
+    >>> real_train, real_test = table(400, 3.0), table(200, 3.0)
+    >>> good, bad = table(200, 3.0), table(200, 0.0)  # bad: b looks like a
+    >>> result = class_fidelity(real_train, good, real_test, "label")
+    >>> bool(result.min_recall_ratio > 0.9)
+    True
+    >>> bool(class_fidelity(real_train, bad, real_test, "label").min_recall_ratio < 0.3)
+    True
+    """
+    names = ("real_train", "synthetic", "real_test")
+    frames = (real_train, synthetic, real_test)
+    labels, _, dtypes = _split_columns(real_train, "real_train")
+    n_columns = len(dtypes)
+    display = labels if labels is not None else list(range(n_columns))
+    index = _resolve_target(target, real_train, display)
+    categorical = _resolve_categorical(categorical_features, labels, dtypes)
+    categorical[index] = True
+    tables = _prepare(list(zip(names, frames, strict=True)), categorical)
+    if n_columns < 2:
+        raise ValueError(
+            "class_fidelity needs at least one feature column besides the "
+            f"target; the tables have {n_columns} column."
+        )
+    train, fake, test = tables.data
+    codes = train[:, index].astype(np.intp)
+    counts = np.bincount(codes, minlength=tables.n_categories[index])
+    order = [int(c) for c in np.argsort(-counts, kind="stable") if counts[c] > 0]
+    unknown = np.setdiff1d(np.unique(fake[:, index]), order)
+    if unknown.size:
+        raise ValueError(
+            f"synthetic holds {unknown.size} class(es) of {target!r} that "
+            "real_train does not have."
+        )
+    if len(order) < 2:
+        raise ValueError(
+            f"class_fidelity needs at least two classes of {target!r} in "
+            f"real_train; it has {len(order)}."
+        )
+    features = np.flatnonzero(np.arange(n_columns) != index)
+    classifier = HistGradientBoostingClassifier(
+        categorical_features=_hgb_categorical(tables, features),
+        min_samples_leaf=_leaf_size(len(train)),
+        random_state=_seed(check_random_state(random_state)),
+    ).fit(train[:, features], codes)
+    # The classes' labels as the real_train column holds them.
+    values = _to_object(_split_columns(real_train, "real_train")[1][index])
+    label_of = {}
+    for value, code in zip(values, codes, strict=True):
+        label_of.setdefault(int(code), None if value is _MISSING else value)
+    feature_mask = tables.categorical[features]
+    result = {key: {} for key in ("n_real", "n_syn", "recall_real", "recall_syn")}
+    shapes = {}
+    for code in order:
+        label = label_of[code]
+        real_rows = test[test[:, index] == code][:, features]
+        fake_rows = fake[fake[:, index] == code][:, features]
+        result["n_real"][label] = len(real_rows)
+        result["n_syn"][label] = len(fake_rows)
+        for key, rows in (("recall_real", real_rows), ("recall_syn", fake_rows)):
+            result[key][label] = (
+                float(np.mean(classifier.predict(rows) == code))
+                if len(rows)
+                else float("nan")
+            )
+        shapes[label] = (
+            column_shapes(real_rows, fake_rows, categorical_features=feature_mask).score
+            if len(real_rows) and len(fake_rows)
+            else float("nan")
+        )
+    return ClassFidelityResult(
+        target=tables.labels[index],
+        classes=[label_of[code] for code in order],
+        n_real=result["n_real"],
+        n_synthetic=result["n_syn"],
+        recall_real=result["recall_real"],
+        recall_synthetic=result["recall_syn"],
+        column_shapes=shapes,
+    )
 
 
 # --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from skgan.metrics import (
     QualityReport,
+    class_fidelity,
     column_pair_trends,
     column_shapes,
     detection_auc,
@@ -218,6 +219,84 @@ def test_ml_efficacy_learns_from_a_small_training_table():
     X[:, 1] = (X[:, 0] > 0).astype(float)
     result = ml_efficacy(X[:30], X[:30], X[30:], target=1, task="classification")
     assert result.real["accuracy"] > 0.9
+
+
+# -- class_fidelity ----------------------------------------------------------
+
+
+def labelled(n, seed, shift=4.0, minority=0.2):
+    """Class "b" (a ``minority`` share) has x shifted by ``shift``; z is noise."""
+    rng = np.random.RandomState(seed)
+    label = np.where(rng.uniform(size=n) < minority, "b", "a")
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n) + shift * (label == "b"),
+            "z": rng.normal(size=n),
+            "colour": rng.choice(["red", "blue"], n),
+            "label": label,
+        }
+    )
+
+
+def test_class_fidelity_real_rows_score_about_one():
+    train, test, synthetic = labelled(1000, 0), labelled(500, 1), labelled(2000, 2)
+    result = class_fidelity(train, synthetic, test, "label")
+    assert result.classes == ["a", "b"]  # most frequent first
+    assert result.n_real == {c: int((test["label"] == c).sum()) for c in "ab"}
+    assert result.n_synthetic == {c: int((synthetic["label"] == c).sum()) for c in "ab"}
+    for c in "ab":
+        assert result.recall_real[c] > 0.8
+        assert result.recall_ratio[c] == pytest.approx(1.0, abs=0.1)
+        assert result.column_shapes[c] > 0.85
+    assert abs(result.shapes_gap) < 0.1
+
+
+def test_class_fidelity_minority_rows_that_look_like_the_majority():
+    # Rows labelled "b" drawn as class "a": a classifier calls them "a", and
+    # their marginals are those of "a", not "b" (x off by 4 sd).
+    train, test = labelled(1000, 0), labelled(500, 1)
+    synthetic = labelled(2000, 2, shift=0.0)
+    result = class_fidelity(train, synthetic, test, "label")
+    assert result.recall_ratio["a"] > 0.9
+    assert result.recall_ratio["b"] < 0.2
+    assert result.min_recall_ratio == result.recall_ratio["b"]
+    assert result.column_shapes["b"] < result.column_shapes["a"] - 0.2
+    assert result.shapes_gap > 0.2
+    frame = result.to_frame()
+    assert list(frame.index) == ["a", "b"]
+    assert frame.loc["b", "recall_ratio"] == result.recall_ratio["b"]
+    assert "recall_ratio" in str(result)
+
+
+def test_class_fidelity_on_arrays_with_numeric_labels():
+    # A numeric label column is a class column whatever its dtype.
+    table = labelled(900, 0)
+    X = np.column_stack([table["x"], table["z"], (table["label"] == "b") * 7])
+    result = class_fidelity(X[:600], X[600:], X[600:], target=2)
+    assert result.classes == [0.0, 7.0]
+    assert result.recall_ratio == {0.0: 1.0, 7.0: 1.0}
+
+
+def test_class_fidelity_class_missing_from_synthetic_is_nan():
+    train, test = labelled(600, 0), labelled(300, 1)
+    synthetic = labelled(300, 2).query("label == 'a'")
+    result = class_fidelity(train, synthetic, test, "label")
+    assert result.n_synthetic["b"] == 0
+    assert np.isnan(result.recall_synthetic["b"])
+    assert np.isnan(result.column_shapes["b"])
+    assert result.min_recall_ratio == result.recall_ratio["a"]
+
+
+def test_class_fidelity_rejects_unknown_classes_and_one_class():
+    train, test = labelled(600, 0), labelled(300, 1)
+    synthetic = labelled(300, 2).replace({"label": {"b": "c"}})
+    with pytest.raises(ValueError, match="class\\(es\\) of 'label' that real_train"):
+        class_fidelity(train, synthetic, test, "label")
+    single = train.assign(label="a")
+    with pytest.raises(ValueError, match="at least two classes"):
+        class_fidelity(single, single, test, "label")
+    with pytest.raises(ValueError, match="target 'nope' is not a column"):
+        class_fidelity(train, train, test, "nope")
 
 
 # -- distance_to_closest_record ----------------------------------------------
