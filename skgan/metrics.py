@@ -338,7 +338,6 @@ class QualityReport:
         if self.column_pair_trends is not None:
             rows.append(
                 (
-                    "class_fidelity",
                     "column_pair_trends",
                     self.column_pair_trends.score,
                     "1 = same pairwise trends",
