@@ -5,11 +5,13 @@ with the same seeds, so the thresholds are shown to discriminate.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
 from skgan import GANSampler
+from skgan.metrics import class_fidelity
 
 pytestmark = pytest.mark.slow
 
@@ -128,3 +130,38 @@ def test_digits_are_recognisable_and_diverse():
     assert (confidence > 0.9).mean() >= 0.15, (confidence > 0.9).mean()
     # No mode collapse: at least 8 of the 10 digits make up 3 % or more.
     assert (shares >= 0.03).sum() >= 8, shares
+
+
+def rare_class_table(n, seed):
+    """10 % "rare" rows: a shifted, a wider skewed and a reversed column."""
+    rng = np.random.RandomState(seed)
+    rare = rng.uniform(size=n) < 0.1
+    colours = [rng.choice(["red", "blue"], n, p=p) for p in ([0.8, 0.2], [0.2, 0.8])]
+    return pd.DataFrame(
+        {
+            "a": rng.normal(size=n) + 3.0 * rare,
+            "b": rng.exponential(1.0 + 2.0 * rare),
+            "colour": np.where(rare, *colours),
+            "label": np.where(rare, "rare", "common"),
+        }
+    )
+
+
+def test_rows_sampled_for_a_rare_class_carry_it():
+    train, test = rare_class_table(2000, 0), rare_class_table(1000, 1)
+    gan = GANSampler(epochs=100, **SMALL)  # 2,000 steps
+    gan.fit(train.drop(columns="label"), train["label"])
+    rows = pd.concat(
+        [
+            gan.sample(int(n), y=c, random_state=0).assign(label=c)
+            for c, n in train["label"].value_counts().items()
+        ]
+    )
+    result = class_fidelity(train, rows, test, "label")
+    print(result)
+    # This test: worst recall ratio 0.89 (the rare class), gap -0.08; over
+    # training seeds 0-3 (outside pytest) 0.88-1.00 and gaps of 0.05-0.10.
+    # The same model trained for 30 epochs (600 steps) makes rare rows that
+    # look common: ratio 0.10 here (0.08 outside pytest, gap 0.28).
+    assert result.min_recall_ratio >= 0.75, result.recall_ratio
+    assert result.shapes_gap <= 0.15, result.column_shapes
