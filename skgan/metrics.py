@@ -1269,7 +1269,7 @@ def class_fidelity(
     """
     names = ("real_train", "synthetic", "real_test")
     frames = (real_train, synthetic, real_test)
-    labels, _, dtypes = _split_columns(real_train, "real_train")
+    labels, columns, dtypes = _split_columns(real_train, "real_train")
     n_columns = len(dtypes)
     display = labels if labels is not None else list(range(n_columns))
     index = _resolve_target(target, real_train, display)
@@ -1302,39 +1302,40 @@ def class_fidelity(
         min_samples_leaf=_leaf_size(len(train)),
         random_state=_seed(check_random_state(random_state)),
     ).fit(train[:, features], codes)
-    # The classes' labels as the real_train column holds them.
-    values = _to_object(_split_columns(real_train, "real_train")[1][index])
-    label_of = {}
-    for value, code in zip(values, codes, strict=True):
-        label_of.setdefault(int(code), None if value is _MISSING else value)
+    # Each class's label as the real_train column holds it (its first row).
+    values = _to_object(columns[index])
+    _, first = np.unique(codes, return_index=True)
+    label_of = {
+        int(codes[i]): None if values[i] is _MISSING else values[i] for i in first
+    }
+
+    def recall(rows, code):
+        if not len(rows):
+            return float("nan")
+        return float(np.mean(classifier.predict(rows) == code))
+
     feature_mask = tables.categorical[features]
-    result = {key: {} for key in ("n_real", "n_syn", "recall_real", "recall_syn")}
-    shapes = {}
-    for code in order:
-        label = label_of[code]
+    classes = [label_of[code] for code in order]
+    n_real, n_synthetic, recall_real, recall_synthetic, shapes = {}, {}, {}, {}, {}
+    for code, label in zip(order, classes, strict=True):
         real_rows = test[test[:, index] == code][:, features]
         fake_rows = fake[fake[:, index] == code][:, features]
-        result["n_real"][label] = len(real_rows)
-        result["n_syn"][label] = len(fake_rows)
-        for key, rows in (("recall_real", real_rows), ("recall_syn", fake_rows)):
-            result[key][label] = (
-                float(np.mean(classifier.predict(rows) == code))
-                if len(rows)
-                else float("nan")
-            )
+        n_real[label], n_synthetic[label] = len(real_rows), len(fake_rows)
+        recall_real[label] = recall(real_rows, code)
+        recall_synthetic[label] = recall(fake_rows, code)
         shapes[label] = (
             column_shapes(real_rows, fake_rows, categorical_features=feature_mask).score
             if len(real_rows) and len(fake_rows)
             else float("nan")
         )
     return ClassFidelityResult(
-        target=tables.labels[index],
-        classes=[label_of[code] for code in order],
-        n_real=result["n_real"],
-        n_synthetic=result["n_syn"],
-        recall_real=result["recall_real"],
-        recall_synthetic=result["recall_syn"],
-        column_shapes=shapes,
+        tables.labels[index],
+        classes,
+        n_real,
+        n_synthetic,
+        recall_real,
+        recall_synthetic,
+        shapes,
     )
 
 
