@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -154,13 +155,14 @@ def _fit_with_progress(gan, X):
     return gan
 
 
-def _print_bar(done, total):
+def _print_bar(done, total, unit="epoch", stream=None):
+    stream = sys.stdout if stream is None else stream
     filled = int(30 * done / total)
-    bar = f"  [{'#' * filled}{'.' * (30 - filled)}] epoch {done}/{total}"
-    if sys.stdout.isatty():
-        print(f"\r{bar}", end="", flush=True)
+    bar = f"  [{'#' * filled}{'.' * (30 - filled)}] {unit} {done:,}/{total:,}"
+    if stream.isatty():
+        print(f"\r{bar}", end="", flush=True, file=stream)
     else:
-        print(bar, flush=True)
+        print(bar, flush=True, file=stream)
 
 
 # ------------------------------------------------------------ shared helpers
@@ -396,6 +398,7 @@ def _fit(args) -> int:
         categorical_features=categorical,
         enforce_rounding=not args.no_rounding,
         epochs=args.epochs,
+        early_stopping={"on": True, "off": False, "auto": "auto"}[args.early_stopping],
         device=args.device,
         precision=args.precision,
         compile=False if args.compile == "off" else args.compile,
@@ -409,10 +412,16 @@ def _fit(args) -> int:
         gan.fit(X, y)
     seconds = time.perf_counter() - start
     save(gan, args.output)  # atomic: a failed save keeps an older file
+    kept = ""
+    if gan.best_epoch_ is not None:
+        kept = (
+            f"; kept epoch {gan.best_epoch_}, validation score "
+            f"{gan.best_validation_score_:.4f}"
+        )
     print(
         f"Wrote the model to {args.output} (trained {gan.n_iter_} "
         f"epoch{'s' if gan.n_iter_ != 1 else ''} in {seconds:.1f} s on "
-        f"{gan.device_})."
+        f"{gan.device_}{kept})."
     )
     return 0
 
@@ -439,23 +448,6 @@ def _sampler_of(model, path):
     return model
 
 
-def _target_name(encoder):
-    """The label column's name: y's name (else "y"), made distinct from X's.
-
-    A model fitted in Python may have a y named like a column of X (a
-    GANOverSampler's y is always unnamed, so "y"); "_" is appended until the
-    name is new, so that the label never overwrites a column.
-    """
-    target = encoder.target_
-    if target is None:
-        return None
-    name = "y" if target.series_name is None else str(target.series_name)
-    features = {str(info.name) for info in encoder.columns_.infos}
-    while name in features:
-        name += "_"
-    return name
-
-
 def _parse_conditions(encoder, items):
     """``col=value`` texts to ``(conditions dict, y or None)``.
 
@@ -465,7 +457,9 @@ def _parse_conditions(encoder, items):
     """
     infos = encoder.columns_.infos
     by_name = {str(info.name): info for info in infos}
-    target = _target_name(encoder)
+    from skgan._sampler import label_column
+
+    target = label_column(encoder)
     categorical = [str(info.name) for info in infos if info.kind == "categorical"]
     if target is not None:
         categorical.append(target)
@@ -520,11 +514,17 @@ def _category_from_text(info, text, item):
 
 def _sample(args) -> int:
     import numpy as np
-    import pandas as pd
 
     from skgan import load
+    from skgan._rowfiles import RowFileWriter
+    from skgan._sampler import _SAMPLE_BLOCK
 
     _check_positive(args.n_samples, "-n")
+    if args.output != _STDOUT:
+        try:  # the suffix, the folder and pyarrow, before anything is loaded
+            RowFileWriter(args.output)
+        except (ValueError, ImportError) as error:
+            raise UserError(f"-o {args.output}: {_one_line(error)}") from None
     if not os.path.exists(args.model):
         raise UserError(f"{args.model}: no such file")
     if os.path.isdir(args.model):
@@ -534,22 +534,19 @@ def _sample(args) -> int:
     conditions, y = _parse_conditions(encoder, args.condition)
     # Without --seed, every run draws new rows (not the file's saved stream).
     random_state = args.seed if args.seed is not None else np.random.RandomState()
-    options = dict(conditions=conditions or None, random_state=random_state)
-    target = _target_name(encoder)
-    if target is None:
-        X = model.sample(args.n_samples, **options)
-    else:
-        X, labels = model.sample(args.n_samples, y=y, return_y=True, **options)
-    if not isinstance(X, pd.DataFrame):  # a model fitted on an array
-        X = pd.DataFrame(X, columns=[str(info.name) for info in encoder.columns_.infos])
-    if target is not None:
-        X[target] = labels.to_numpy() if hasattr(labels, "to_numpy") else labels
+    options = dict(y=y, conditions=conditions or None, random_state=random_state)
     if args.output == _STDOUT:
-        X.to_csv(sys.stdout, index=False)
-        sys.stdout.flush()
-    else:
-        X.to_csv(args.output, index=False)
-        print(f"Wrote {len(X):,} rows to {args.output}.")
+        model.sample_to_file(sys.stdout, args.n_samples, **options)
+        return 0
+    # Rows are generated and written a block at a time (131,072 rows): a
+    # progress bar on stderr when there is more than one block.
+    progress = None
+    if not args.quiet and args.n_samples > _SAMPLE_BLOCK:
+        progress = functools.partial(_print_bar, unit="rows", stream=sys.stderr)
+    model.sample_to_file(args.output, args.n_samples, progress=progress, **options)
+    if progress is not None and sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"Wrote {args.n_samples:,} rows to {args.output}.")
     return 0
 
 
@@ -669,6 +666,14 @@ def _parser():
         "more on a small table so that training makes 3,000 steps)",
     )
     fit.add_argument(
+        "--early-stopping",
+        choices=("auto", "on", "off"),
+        default="off",
+        help="hold back 10%% of the rows, stop when the generator's score on "
+        "them stops improving and keep its best epoch; auto: on for tables of "
+        "more than 10,000 rows (default: off, as GANSampler)",
+    )
+    fit.add_argument(
         "--batch-size",
         type=int,
         default=None,
@@ -738,7 +743,9 @@ def _parser():
         "-o",
         "--output",
         default=_STDOUT,
-        help="CSV file to write; '-' (the default) writes to stdout",
+        help="file to write: .csv, or .parquet/.pq (needs pyarrow: pip install "
+        "'skgan[parquet]'); '-' (the default) writes CSV to stdout. Rows are "
+        "written as they are generated, so any number fits in memory",
     )
     sample.add_argument(
         "--condition",
@@ -754,6 +761,13 @@ def _parser():
         default=None,
         help="random seed: the same seed gives the same rows (default: new "
         "rows on every run)",
+    )
+    sample.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar on stderr (shown when writing more than 131,072 "
+        "rows to a file)",
     )
     sample.set_defaults(handler=_sample)
 

@@ -399,6 +399,23 @@ class TableEncoder:
 
         ``y`` is None unless the encoder was fit with labels.
         """
+        values, cat_codes = self.decode_values(scalars, codes)
+        n_x = len(self.columns_.categorical)
+        X = self.columns_.restore(values, cat_codes[:, :n_x])
+        y = None
+        if self.target_ is not None:
+            y = self.target_.restore_labels(cat_codes[:, n_x])
+        return X, y
+
+    def decode_values(self, scalars, codes):
+        """Compact encoding to (continuous values, category codes) arrays.
+
+        ``values`` (n, n_continuous) float64 holds the decoded continuous
+        columns (NaN where missing, clipped as ``clip`` says); ``cat_codes``
+        (n, n_categorical) the code of every categorical column, the label
+        last. What :meth:`_extract` gives for real rows, before the
+        containers of ``fit`` are restored.
+        """
         n = codes.shape[0]
         values = np.zeros((n, len(self.columns_.continuous)), dtype=np.float64)
         if self.normalizer_ is not None:
@@ -415,13 +432,7 @@ class TableEncoder:
                 np.clip(values, self.min_, self.max_, out=values)
             for j, s in self.missing_spans_:
                 values[codes[:, s] == 1, j] = np.nan
-        n_x = len(self.columns_.categorical)
-        cat_codes = codes[:, self.category_spans_]
-        X = self.columns_.restore(values, cat_codes[:, :n_x])
-        y = None
-        if self.target_ is not None:
-            y = self.target_.restore_labels(cat_codes[:, n_x])
-        return X, y
+        return values, codes[:, self.category_spans_]
 
 
 def _same_label(name, column, frame, n_columns) -> bool:

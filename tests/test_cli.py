@@ -302,6 +302,24 @@ def test_non_model_file_given_to_sample(fitted):
     assert_user_error(run("sample", data, "-n", 3), "not a skgan model file")
 
 
+def test_fit_early_stopping_option_in_process(fitted, tmp_path, capsys):
+    data, _, _ = fitted
+    model = tmp_path / "m.skgan"
+    common = ["fit", str(data), "-o", str(model), "--epochs", "3", "--seed", "0"]
+    assert main([*common, "--early-stopping", "on", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    gan = skgan.load(model)
+    assert gan.early_stopping is True and gan.best_epoch_ == 3
+    assert "kept epoch 3, validation score" in out
+    # auto, on 60 rows: off; and off by default.
+    assert main([*common, "--early-stopping", "auto", "--device", "cpu"]) == 0
+    assert "kept epoch" not in capsys.readouterr().out
+    assert skgan.load(model).best_epoch_ is None
+    assert main([*common, "--device", "cpu"]) == 0
+    assert "kept epoch" not in capsys.readouterr().out
+    assert skgan.load(model).best_epoch_ is None
+
+
 @pytest.mark.parametrize(
     "argv, fragments",
     [

@@ -50,6 +50,17 @@ ESTIMATORS = [
         random_state=0,
     ),
     GANSampler(loss="hinge", n_critic=2, epochs=1, pac=3, batch_size=7, device="cpu"),
+    # Early stopping: rows held back, scored, the best networks kept.
+    GANSampler(
+        early_stopping=True,
+        validation_fraction=0.5,
+        epochs=3,
+        latent_dim=8,
+        generator_dims=(16,),
+        discriminator_dims=(16,),
+        device="cpu",
+        random_state=0,
+    ),
     # The plain (unconditional) GAN with the quantile encoding.
     GANSampler(
         conditional=False,
