@@ -8,9 +8,21 @@ renamed when complete.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+# Name endings and their format; CSV may be compressed (gzip, bzip2, xz).
+FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".csv.bz2": "csv",
+    ".csv.xz": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 class RowFileWriter:
@@ -41,13 +53,14 @@ class RowFileWriter:
                 f"{type(path).__name__}."
             )
         self.path = os.fspath(path)
-        suffix = os.path.splitext(self.path)[1].lower()
-        if suffix not in FORMATS:
+        suffix = next((s for s in FORMATS if self.path.lower().endswith(s)), None)
+        if suffix is None:
             raise ValueError(
                 f"Cannot tell the format of {self.path!r} from its suffix: use "
                 f"one of {', '.join(FORMATS)}."
             )
         self.format = FORMATS[suffix]
+        self._open = _OPENERS.get(os.path.splitext(suffix)[1], open)
         folder = os.path.dirname(self.path) or "."
         if not os.path.isdir(folder):
             raise ValueError(
@@ -68,7 +81,7 @@ class RowFileWriter:
         if self._stream is not None:
             self._file = self._stream
         elif self.format == "csv":
-            self._file = open(self._temporary, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self._file = self._open(self._temporary, "wt", newline="", encoding="utf-8")
         return self
 
     def write(self, frame) -> None:

@@ -1025,7 +1025,8 @@ class GANSampler(BaseEstimator):
         ----------
         path : str, path-like or text file object
             The file to write: its suffix says the format, ``.csv`` (a header
-            row, no index) or ``.parquet`` / ``.pq`` (needs pyarrow: ``pip
+            row, no index; ``.csv.gz``, ``.csv.bz2`` and ``.csv.xz`` are
+            compressed) or ``.parquet`` / ``.pq`` (needs pyarrow: ``pip
             install "skgan[parquet]"``). A text file object (such as
             ``sys.stdout``) gets CSV, written in place.
 

@@ -1,6 +1,9 @@
 """GANSampler.sample_to_file and ``skgan sample -o``: rows streamed to a file."""
 
+import bz2
+import gzip
 import io
+import lzma
 import sys
 
 import numpy as np
@@ -52,6 +55,18 @@ def test_csv_file_holds_the_rows_sample_returns_across_blocks(fitted, tmp_path):
     assert path.read_text() == expected.to_csv(index=False)
     # The label is the last column, named as y was.
     assert path.read_text().splitlines()[0] == "x,k,colour,note,label"
+
+
+@pytest.mark.parametrize(
+    "suffix, opener",
+    [(".csv.gz", gzip.open), (".CSV.bz2", bz2.open), (".csv.xz", lzma.open)],
+)
+def test_compressed_csv_holds_the_same_text(fitted, tmp_path, suffix, opener):
+    path = tmp_path / f"rows{suffix}"
+    fitted.sample_to_file(path, 300, random_state=4)
+    with opener(path, "rt", newline="") as file:
+        text = file.read()
+    assert text == _expected(fitted, 300, random_state=4).to_csv(index=False)
 
 
 def test_labels_one_per_row_and_conditions_follow_the_blocks(fitted, tmp_path):
@@ -109,7 +124,7 @@ def test_each_block_is_written_before_the_next_is_generated(fitted, monkeypatch)
 
 def test_a_bad_path_is_an_error_before_any_row_and_the_stream_stays(fitted, tmp_path):
     before = fitted._sampling_rng.get_state()[1].copy()
-    with pytest.raises(ValueError, match=r"suffix: use one of \.csv, \.parquet"):
+    with pytest.raises(ValueError, match=r"suffix: use one of \.csv, \.csv\.gz"):
         fitted.sample_to_file(tmp_path / "rows.txt", 10)
     with pytest.raises(ValueError, match="no directory"):
         fitted.sample_to_file(tmp_path / "missing" / "rows.csv", 10)
