@@ -104,7 +104,8 @@ cell: one fit, one sample of as many rows as the training table, scored with
 * ``fit_s``, ``sample_s``: wall seconds of ``fit`` and ``sample`` (every
   process first fits a tiny GANSampler, untimed, so that torch's one-time
   start-up is not in the first cell's ``fit_s``); ``iters``: epochs trained
-  (``n_iter_``; ctgan: its ``epochs``).
+  (``n_iter_``; ctgan: its ``epochs``). The JSON also has ``best_epoch``:
+  with ``early_stopping``, the epoch whose networks skgan kept (else None).
 
 Synthetic tables are brought to the training table's columns and dtypes
 before scoring (``conform``: integers rounded); a note names any method
@@ -405,6 +406,10 @@ class SkganModel:
     def n_iter_(self):
         return self.model.n_iter_
 
+    @property
+    def best_epoch_(self):
+        return self.model.best_epoch_
+
     def fit(self, train):
         if self.target is None:
             self.model.fit(train)
@@ -584,6 +589,8 @@ def run_cell(cell):
                 result["sample_s"] = time.perf_counter() - start
                 iters = getattr(model, "n_iter_", None)
                 result["iters"] = None if iters is None else int(iters)
+                # With early stopping, the epoch whose networks were kept.
+                result["best_epoch"] = getattr(model, "best_epoch_", None)
                 synthetic, result["conformed"] = conform(
                     synthetic, train.columns, dict(train.dtypes)
                 )
