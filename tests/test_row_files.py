@@ -57,6 +57,20 @@ def test_csv_file_holds_the_rows_sample_returns_across_blocks(fitted, tmp_path):
     assert path.read_text().splitlines()[0] == "x,k,colour,note,label"
 
 
+def test_each_block_draws_from_its_own_seed(fitted):
+    # Block 0 comes from the call's seed, whatever follows it (so samples of
+    # up to one block are those of earlier versions); block 1 from another.
+    two = _expected(fitted, BLOCK + 1_000, random_state=3)
+    one = _expected(fitted, BLOCK, random_state=3)
+    pd.testing.assert_frame_equal(two.iloc[:BLOCK], one)
+    # Block 1 (1,000 rows) from the call's seed would be sample(1_000) itself.
+    second = two.iloc[BLOCK:].reset_index(drop=True)
+    alone = _expected(fitted, 1_000, random_state=3)
+    assert (second["x"] != alone["x"]).mean() > 0.9
+    again = fitted.sample(BLOCK + 1_000, random_state=3)
+    pd.testing.assert_frame_equal(again, two.drop(columns="label"))
+
+
 @pytest.mark.parametrize(
     "suffix, opener",
     [(".csv.gz", gzip.open), (".CSV.bz2", bz2.open), (".csv.xz", lzma.open)],
