@@ -641,13 +641,9 @@ class GANSampler(BaseEstimator):
                 with torch.inference_mode():
                     for start in range(0, n_rows, chunk):
                         rows = min(chunk, n_rows - start)
-                        noise = torch.randn(
-                            rows, latent_dim, generator=rng, device=device
+                        parts.append(
+                            _draw(generator, rows, latent_dim, space, None, device, rng)
                         )
-                        position = None
-                        if space is not None:
-                            _, position = space.draw(rows, log_frequency=False, rng=rng)
-                        parts.append(generator.sample(noise, position, rng=rng))
             finally:
                 generator.train()
             scalars = torch.cat([p[0] for p in parts]).to("cpu", torch.float64)
@@ -995,13 +991,8 @@ class GANSampler(BaseEstimator):
         y_new : ndarray or Series of shape (n_samples,)
             The class of each row; returned only when ``return_y=True``.
         """
-        check_is_fitted(self)
-        if self.encoder_.target_ is None and return_y:
-            raise ValueError(
-                "y and return_y need a class-conditional model: call fit(X, y) "
-                "with class labels y first."
-            )
-        parts = list(self._sample_blocks(n_samples, y, conditions, random_state))
+        blocks = self._sample_blocks(n_samples, y, conditions, random_state, return_y)
+        parts = list(blocks)
         X_new, y_new = (_concat_rows([part[i] for part in parts]) for i in (0, 1))
         return (X_new, y_new) if return_y else X_new
 
@@ -1087,7 +1078,7 @@ class GANSampler(BaseEstimator):
         names = [str(info.name) for info in self.encoder_.columns_.infos]
         return pd.DataFrame(X, columns=names)
 
-    def _sample_blocks(self, n_samples, y, conditions, random_state):
+    def _sample_blocks(self, n_samples, y, conditions, random_state, return_y=False):
         """Check a request; return an iterator over its blocks of ``(X, y)``.
 
         Block ``i`` (rows ``i * 131,072`` on) is generated from its own seed,
@@ -1098,7 +1089,7 @@ class GANSampler(BaseEstimator):
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         encoder = self.encoder_
-        if encoder.target_ is None and y is not None:
+        if encoder.target_ is None and (y is not None or return_y):
             raise ValueError(
                 "y and return_y need a class-conditional model: call fit(X, y) "
                 "with class labels y first."
@@ -1216,14 +1207,9 @@ class GANSampler(BaseEstimator):
                 rate = filled / tried if tried else 1.0
                 extra = need / max(rate, 0.01) * 1.1 + 1 if columns else need
                 rows = min(chunk, max(need, int(extra)))
-                noise = torch.randn(rows, latent_dim, generator=rng, device=device)
-                position = None  # of each row's condition
-                if space is not None:
-                    if native is None:
-                        _, position = space.draw(rows, log_frequency=False, rng=rng)
-                    else:
-                        position = torch.full((rows,), native, device=device)
-                new_scalars, new_codes = generator.sample(noise, position, rng=rng)
+                new_scalars, new_codes = _draw(
+                    generator, rows, latent_dim, space, native, device, rng
+                )
                 new_scalars = new_scalars.to("cpu", torch.float64).numpy()
                 new_codes = new_codes.cpu().numpy()
                 ok = np.all(new_codes[:, spans] == group, axis=1)
@@ -1340,6 +1326,23 @@ def n_epochs(epochs, config) -> int:
     if epochs != "auto":
         return int(epochs)
     return max(_AUTO_EPOCHS, -(-_AUTO_STEPS // config.steps_per_epoch))
+
+
+def _draw(generator, rows, latent_dim, space, native, device, rng):
+    """``rows`` generated rows in compact form: (tanh values, category codes).
+
+    Conditions are drawn from ``space`` at their real frequencies (a
+    :class:`ConditionSpace`; None for a plain GAN), or all set to position
+    ``native``. Every random number comes from ``rng``.
+    """
+    noise = torch.randn(rows, latent_dim, generator=rng, device=device)
+    position = None  # of each row's condition
+    if space is not None:
+        if native is None:
+            _, position = space.draw(rows, log_frequency=False, rng=rng)
+        else:
+            position = torch.full((rows,), native, device=device)
+    return generator.sample(noise, position, rng=rng)
 
 
 def label_column(encoder):
