@@ -33,7 +33,7 @@ class EarlyStopping:
     Parameters
     ----------
     score : callable
-        ``score()`` -> float, higher is better (the generator is closed over).
+        ``score(generator)`` -> float, higher is better.
     every : int
         Score at the end of every ``every``-th epoch of the fit (and of its
         last epoch).
@@ -52,10 +52,14 @@ class EarlyStopping:
         self._no_improvement = 0
 
     def check(self, n_done: int, last: bool, epoch: int, modules):
-        """Score after the fit's ``n_done``-th epoch when due; else None."""
+        """Score after the fit's ``n_done``-th epoch when due; else None.
+
+        ``modules`` are the networks to keep when the score is the best;
+        the first is the generator scored.
+        """
         if n_done % self.every and not last:
             return None
-        value = float(self.score())
+        value = float(self.score(modules[0]))
         if value < self.best_score + self.tol:
             self._no_improvement += 1
         else:

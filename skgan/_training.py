@@ -8,6 +8,7 @@ and read once per epoch by the caller.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -242,6 +243,7 @@ def train_epoch(
     config,
     conditions=None,
     stop=None,
+    average=None,
 ):
     """One epoch; returns the mean (d_loss, g_loss) as device tensors, and steps.
 
@@ -250,7 +252,9 @@ def train_epoch(
     critic batch is drawn by training-by-sampling and comes with its
     condition vectors. When ``stop`` (a :class:`~skgan._utils.StopFlag`, a
     host-side bool) is set, the epoch ends after the current step; the
-    number of steps done is returned with the losses.
+    number of steps done is returned with the losses. ``average`` (a
+    :class:`WeightAverage` of the generator) is updated after every
+    generator step.
     """
     generator.train()
     discriminator.train()
@@ -282,6 +286,46 @@ def train_epoch(
         g_total += generator_step(
             generator, discriminator, g_optimizer, config, fake, condition, conditions
         )
+        if average is not None:
+            average.update()
         steps += 1
     done = max(steps, 1)
     return d_total / (done * config.n_critic), g_total / done, steps
+
+
+class WeightAverage:
+    """An exponential moving average of a module's weights (and buffers).
+
+    ``module`` is a copy of the trained module whose floating-point state
+    (weights and batch-norm statistics) follows the trained one's by
+    ``average = decay_t * average + (1 - decay_t) * current`` after every
+    :meth:`update`, with ``decay_t = min(decay, (1 + t) / (10 + t))`` at the
+    ``t``-th update: the warm-up of TensorFlow's ExponentialMovingAverage,
+    so that the first updates do not leave the average near the initial
+    weights. Integer buffers (batch norm's counter) are copied. Averaging a
+    GAN generator's weights along training damps the oscillation of the
+    adversarial game (Yazici et al., 2019).
+    """
+
+    def __init__(self, module: torch.nn.Module, decay: float):
+        self.decay = float(decay)
+        self.module = copy.deepcopy(module)
+        self.n_updates = 0
+        pairs = zip(
+            self.module.state_dict().values(), module.state_dict().values(), strict=True
+        )
+        self._floats, self._others = ([], []), ([], [])
+        for average, current in pairs:
+            group = self._floats if average.is_floating_point() else self._others
+            group[0].append(average)
+            group[1].append(current)
+
+    @torch.no_grad()
+    def update(self) -> None:
+        t = self.n_updates
+        decay = min(self.decay, (1.0 + t) / (10.0 + t))
+        self.n_updates += 1
+        if self._floats[0]:
+            torch._foreach_lerp_(*self._floats, 1.0 - decay)
+        for average, current in zip(*self._others, strict=True):
+            average.copy_(current)

@@ -50,10 +50,12 @@ ESTIMATORS = [
         random_state=0,
     ),
     GANSampler(loss="hinge", n_critic=2, epochs=1, pac=3, batch_size=7, device="cpu"),
-    # Early stopping: rows held back, scored, the best networks kept.
+    # Early stopping (rows held back, scored, the best networks kept) and
+    # the generator's weight average.
     GANSampler(
         early_stopping=True,
         validation_fraction=0.5,
+        ema_decay=0.9,
         epochs=3,
         latent_dim=8,
         generator_dims=(16,),

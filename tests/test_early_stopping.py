@@ -68,7 +68,13 @@ def test_detection_score_takes_many_levels_and_missing_values():
 def test_early_stopping_follows_sklearn_rule_and_keeps_the_best_weights():
     module = torch.nn.Linear(2, 1)
     scores = iter([0.5, 0.7, 0.70005, 0.6, 0.71, 0.2])
-    rule = EarlyStopping(lambda: next(scores), every=1, n_iter_no_change=2, tol=1e-3)
+    scored = []  # the module each score was asked for: the first kept
+
+    def score(generator):
+        scored.append(generator)
+        return next(scores)
+
+    rule = EarlyStopping(score, every=1, n_iter_no_change=2, tol=1e-3)
     seen = []
     for epoch in range(1, 7):
         with torch.no_grad():
@@ -80,12 +86,13 @@ def test_early_stopping_follows_sklearn_rule_and_keeps_the_best_weights():
     # the 2nd, not more than n_iter_no_change; 0.71 improves by tol (back to
     # 0); 0.2 is the 1st again.
     assert seen == [0.5, 0.7, 0.70005, 0.6, 0.71, 0.2]
+    assert all(generator is module for generator in scored)
     assert not rule.should_stop
     assert rule.best_score == 0.71 and rule.best_epoch == 5
     rule.restore([module])
     assert torch.all(module.weight == 5)
     # Two more without improvement: 3 > n_iter_no_change.
-    rule.score = lambda: 0.705
+    rule.score = lambda generator: 0.705
     rule.check(7, False, 7, [module])
     assert not rule.should_stop
     rule.check(8, False, 8, [module])
@@ -95,9 +102,10 @@ def test_early_stopping_follows_sklearn_rule_and_keeps_the_best_weights():
 def test_early_stopping_scores_only_every_k_epochs_and_after_the_last():
     calls = []
     rule = EarlyStopping(
-        lambda: calls.append(1) or 0.0, every=3, n_iter_no_change=9, tol=0
+        lambda generator: calls.append(1) or 0.0, every=3, n_iter_no_change=9, tol=0
     )
-    checked = [rule.check(n, n == 7, n, []) is not None for n in range(1, 8)]
+    module = torch.nn.Linear(2, 1)
+    checked = [rule.check(n, n == 7, n, [module]) is not None for n in range(1, 8)]
     assert checked == [False, False, True, False, False, True, True]
     assert len(calls) == 3
 
