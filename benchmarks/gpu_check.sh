@@ -16,11 +16,14 @@
 #                     float32 run)
 #   speed_cuda_compile  the same, float32, with --compile reduce-overhead
 #                     (torch.compile with CUDA graphs; epoch 1 compiles)
+#   distributed_cuda  distributed.py --device cuda --backend gloo: 1 and 2
+#                     torchrun processes sharing the GPU (the data-parallel
+#                     path on CUDA; NCCL needs one GPU per process)
 #   sweep_cuda        speed.py --device cuda, synthetic 10k/100k/1M rows x
 #                     10/100 columns, 20 steps per epoch, skgan only
 #
 # Files: NAME.txt for each step, and speed_cuda_fp32.json, speed_cuda_bf16.json,
-# speed_cuda_compile.json and sweep_cuda.json (ten in all). The exit status is 1 when a step failed,
+# speed_cuda_compile.json and sweep_cuda.json (eleven in all). The exit status is 1 when a step failed,
 # timed out or was skipped. The whole check stops after GPU_CHECK_SECONDS (default
 # 510) seconds: each step runs under `timeout` with what is left of that (and
 # at most its own cap); speed.py rewrites its JSON after every table, so a
@@ -157,6 +160,9 @@ else
     skip speed_cuda_bf16 "no adult.csv; set ADULT_CSV"
     skip speed_cuda_compile "no adult.csv; set ADULT_CSV"
 fi
+
+step distributed_cuda 60 "distributed.py, cuda, 1 and 2 processes on one GPU (gloo)" \
+    "$PY" benchmarks/distributed.py --device cuda --backend gloo --procs 1,2
 
 step sweep_cuda 0 "speed.py size sweep, cuda, float32, 20 steps per epoch (skgan only)" \
     "$PY" benchmarks/speed.py --device cuda --dataset synthetic \

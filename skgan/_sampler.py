@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._conditioning import ConditionSampler, ConditionSpace, category_counts
+from ._distributed import data_parallel, together
 from ._encoding import TableEncoder
 from ._networks import Discriminator, Generator
 from ._scoring import DetectionScore, EarlyStopping
@@ -282,6 +283,19 @@ class GANSampler(BaseEstimator):
         Epochs between two checkpoints (counted with ``n_iter_``, across
         ``warm_start`` calls).
 
+    data_parallel : "auto" or bool, default="auto"
+        Data-parallel training with :mod:`torch.distributed`. ``"auto"``:
+        when ``fit`` runs in a process group of more than one process (a
+        script launched with ``torchrun --nproc_per_node=N``), every process
+        calls ``fit`` with its own shard of the rows and they train one model
+        together: the encoder is fitted once on a sample of all the shards,
+        gradients are averaged over the processes at every step, and every
+        process ends with the same model. ``batch_size`` is per process (the
+        global batch is ``batch_size`` times the number of processes) and an
+        epoch covers every process's rows once. ``False`` trains this
+        process's rows alone even in a group; ``True`` requires an
+        initialised group. See the user guide's section on torchrun.
+
     Attributes
     ----------
     n_features_in_ : int
@@ -410,6 +424,7 @@ class GANSampler(BaseEstimator):
         "warm_start": ["boolean"],
         "checkpoint_path": [str, os.PathLike, None],
         "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "data_parallel": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(
@@ -448,6 +463,7 @@ class GANSampler(BaseEstimator):
         warm_start=False,
         checkpoint_path=None,
         checkpoint_every=10,
+        data_parallel="auto",
     ):
         self.categorical_features = categorical_features
         self.conditional = conditional
@@ -482,6 +498,7 @@ class GANSampler(BaseEstimator):
         self.warm_start = warm_start
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
+        self.data_parallel = data_parallel
 
     # ------------------------------------------------------------------ fit
 
@@ -512,20 +529,21 @@ class GANSampler(BaseEstimator):
         warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
         if not warm:
             self._forget_fit()
-        X = validate_table(self, X, reset=not warm)
-        y = check_labels(y, X.shape[0])
+        group = data_parallel(self.data_parallel)  # None: this process alone
+        X, y, device = together(group, self._check_fit_input, X, y, warm)
+        if group is not None:
+            device = group.training_device(device)
         architecture = self._architecture()
         betas = check_betas(self.betas)
-        device = resolve_device(self.device)
-        if warm:
-            self._check_warm_start(architecture, y)
+        n_total = X.shape[0] if group is None else group.total(X.shape[0])[0]
         rng = seed_source(self.random_state)
         train_seed, sampling_seed = derive_seed(rng), derive_seed(rng)
+        int32 = np.iinfo(np.int32).max
         if warm:
             # A continuation must not replay the noise of the epochs before it.
-            train_seed = (train_seed + 1_000_003 * self.n_iter_) % np.iinfo(
-                np.int32
-            ).max
+            train_seed = (train_seed + 1_000_003 * self.n_iter_) % int32
+        if group is not None:  # every rank its own batches and noise
+            train_seed = (train_seed + 7_919 * group.rank) % int32
 
         with (
             cpu_threads(self.n_jobs, device),
@@ -537,30 +555,41 @@ class GANSampler(BaseEstimator):
             mode_seed = derive_seed(rng)
             if warm:
                 encoder = self.encoder_
-                encoded = encoder.transform(X, y, random_state=mode_seed)
+            elif group is not None:  # fitted once, on a sample of every rank's rows
+                encoder = group.fit_encoder(
+                    self._make_encoder(), X, y, n_total, device, train_seed
+                )
+            if warm or group is not None:
+                encoded = together(
+                    group, encoder.transform, X, y, random_state=mode_seed
+                )
             else:
                 encoder = self._make_encoder()
                 encoded = encoder.fit_transform(
                     X, y, device=device, random_state=train_seed, mode_state=mode_seed
                 )
             held_back = None
-            if self._early_stopping_on(X.shape[0]):
-                encoded, held_back = self._hold_back(encoded, y, derive_seed(rng))
+            if self._early_stopping_on(n_total):
+                encoded, held_back = together(
+                    group, self._hold_back, encoded, y, derive_seed(rng)
+                )
             table = encoder.to_device(*encoded, device)
             conditions = self._conditioning(encoder, table, architecture)
-            config = self._training_config(n_rows=table.n_rows)
-            config = dataclasses.replace(
-                config,
-                autocast=autocast_dtype(self.precision, device),
-                compile=compile_options(self.compile, device),
-            )
+            config = self._config(table.n_rows, group, device)
             networks = self._build_networks(encoder, device, architecture, warm)
             stopping = None
             if held_back is not None:
                 stopping = self._early_stopping_rule(
-                    held_back, encoder, conditions, config, device
+                    held_back, encoder, conditions, config, device, group
                 )
             optimizers = self._build_optimizers(*networks, betas, device, warm)
+            counts = category_counts(
+                _category_codes(encoder, table), encoder.category_sizes_
+            )
+            if group is not None:  # one model: rank 0's weights, averaged steps
+                group.broadcast_modules(networks)
+                group.average_gradients(optimizers)
+                counts = group.sum(counts)
             fixed = dict(
                 encoder=encoder,
                 networks=networks,
@@ -568,14 +597,12 @@ class GANSampler(BaseEstimator):
                 device=device,
                 architecture=architecture,
                 batch_size=config.batch_size,
-                category_counts=category_counts(
-                    _category_codes(encoder, table), encoder.category_sizes_
-                ).cpu(),
+                category_counts=counts.cpu(),
                 sampling_seed=sampling_seed,
                 previous=self.history_ if warm else [],
             )
             checkpoint = None
-            if self.checkpoint_path is not None:
+            if self.checkpoint_path is not None and (group is None or group.rank == 0):
 
                 def checkpoint(history, networks):
                     snapshot = copy.copy(self)
@@ -595,6 +622,7 @@ class GANSampler(BaseEstimator):
                 stop=stop,
                 checkpoint=checkpoint,
                 stopping=stopping,
+                group=group,
             )
             if stop.is_set and not history and not warm:
                 raise KeyboardInterrupt  # Ctrl-C before any step: nothing to keep
@@ -633,8 +661,11 @@ class GANSampler(BaseEstimator):
         train, held = np.sort(train), np.sort(held)
         return (scalars[train], codes[train]), (scalars[held], codes[held])
 
-    def _early_stopping_rule(self, held_back, encoder, conditions, config, device):
-        """The :class:`EarlyStopping` of this fit."""
+    def _early_stopping_rule(
+        self, held_back, encoder, conditions, config, device, group=None
+    ):
+        """The :class:`EarlyStopping` of this fit (the mean score of the
+        ranks' held-back rows in a data-parallel fit)."""
         scalars, codes = held_back
         if codes.shape[0] > _SCORE_ROWS:  # a fixed subsample of them
             rows = np.random.RandomState(_SCORE_SEED).permutation(codes.shape[0])
@@ -662,7 +693,10 @@ class GANSampler(BaseEstimator):
                 generator.train()
             scalars = torch.cat([p[0] for p in parts]).to("cpu", torch.float64)
             codes = torch.cat([p[1] for p in parts]).cpu()
-            return detection(*encoder.decode_values(scalars.numpy(), codes.numpy()))
+            value = detection(*encoder.decode_values(scalars.numpy(), codes.numpy()))
+            if group is not None:
+                value = group.mean(torch.tensor([value], dtype=torch.float64)).item()
+            return value
 
         every = max(1, -(-_SCORE_STEPS // config.steps_per_epoch))
         return EarlyStopping(score, every, int(self.n_iter_no_change), float(self.tol))
@@ -773,6 +807,32 @@ class GANSampler(BaseEstimator):
             bool(self.conditional),
         )
 
+    def _config(self, n_rows, group, device) -> TrainingConfig:
+        """The training configuration of a fit on ``n_rows`` rows (each
+        rank's, in a data-parallel fit: the batch is per rank, and an epoch
+        covers the rows of all the ranks once)."""
+        if group is None:
+            config = self._training_config(n_rows=n_rows)
+        else:
+            n_total, n_fewest = group.total(n_rows)
+            config = self._training_config(n_rows=n_fewest)
+            steps = -(-n_total // (config.batch_size * group.world))
+            config = dataclasses.replace(config, steps_per_epoch=max(1, steps))
+        return dataclasses.replace(
+            config,
+            autocast=autocast_dtype(self.precision, device),
+            compile=compile_options(self.compile, device),
+        )
+
+    def _check_fit_input(self, X, y, warm):
+        """Validated ``(X, y, device)`` of a fit."""
+        X = validate_table(self, X, reset=not warm)
+        y = check_labels(y, X.shape[0])
+        device = resolve_device(self.device)
+        if warm:
+            self._check_warm_start(self._architecture(), y)
+        return X, y, device
+
     def _training_config(self, n_rows: int) -> TrainingConfig:
         pac = int(self.pac)
         batch = min(int(self.batch_size), n_rows)
@@ -830,13 +890,17 @@ class GANSampler(BaseEstimator):
         stop=None,
         checkpoint=None,
         stopping=None,
+        group=None,
     ):
         """Run the epochs; stop with a warning on divergence or Ctrl-C.
 
         With ``stopping`` (:class:`~skgan._scoring.EarlyStopping`), score the
         generator when due, end when it says so, and keep its best networks.
         With ``ema_decay``, the generator kept (scored, checkpointed and
-        fitted) is the average of its weights.
+        fitted) is the average of its weights. With ``group`` (a
+        :class:`~skgan._distributed.DataParallel`), every rank ends each epoch
+        with the same losses and decisions, and a Ctrl-C ends training after
+        the epoch (never within one: the ranks step together).
         """
         modules = kept = (generator, discriminator)  # kept: what the model keeps
         average = None
@@ -844,6 +908,9 @@ class GANSampler(BaseEstimator):
             average = WeightAverage(generator, self.ema_decay)
             modules, kept = (*modules, average.module), (average.module, discriminator)
         last_good = [copy.deepcopy(m.state_dict()) for m in modules]
+        mix = None
+        if group is not None:  # real rows pooled across the ranks every step
+            mix = group.mixer(int(torch.randint(2**31 - 1, ())), table.device)
         history = []
         saved = 0  # epochs of this fit in the last checkpoint
         last_epoch = first_epoch + n_epochs(self.epochs, config) - 1
@@ -859,8 +926,9 @@ class GANSampler(BaseEstimator):
                 table,
                 config,
                 conditions,
-                stop=stop,
+                stop=stop if group is None else None,
                 average=average,
+                mix=mix,
             )
             if steps == 0:  # Ctrl-C between two epochs
                 if epoch > 1:  # else nothing was trained: fit raises instead
@@ -870,9 +938,18 @@ class GANSampler(BaseEstimator):
                 [p.isfinite().all() for m in modules for p in m.parameters()]
             ).all()
             # The only host synchronisation of the epoch.
-            d_value, g_value, finite = torch.stack(
-                [d_loss, g_loss, weights_finite.to(d_loss.dtype)]
-            ).tolist()
+            stopped = False  # by a Ctrl-C on some rank, at the end of the epoch
+            if group is None:
+                d_value, g_value, finite = torch.stack(
+                    [d_loss, g_loss, weights_finite.to(d_loss.dtype)]
+                ).tolist()
+            else:
+                d_value, g_value, finite, stopped = group.epoch_end(
+                    torch.stack([d_loss, g_loss]),
+                    weights_finite,
+                    stop is not None and stop.is_set,
+                    modules,
+                )
             seconds = time.perf_counter() - start
             if not (np.isfinite(d_value) and np.isfinite(g_value) and finite):
                 for module, state in zip(modules, last_good, strict=True):
@@ -916,7 +993,8 @@ class GANSampler(BaseEstimator):
                 entry["validation_score"] = score
             history.append(entry)
             shown = (epoch - first_epoch + 1) % every == 0 or epoch == last_epoch
-            if self.verbose and (shown or interrupted):
+            shown = shown and (group is None or group.rank == 0)  # rank 0 prints
+            if self.verbose and (shown or interrupted or stopped):
                 print(
                     f"[GANSampler] epoch {epoch}/{last_epoch}  "
                     f"d_loss={d_value:.4f}  g_loss={g_value:.4f}  ({seconds:.2f}s)"
@@ -924,8 +1002,8 @@ class GANSampler(BaseEstimator):
                     + ("  interrupted" if interrupted else ""),
                     flush=True,
                 )
-            if interrupted:
-                self._warn_interrupted(epoch, steps, config)
+            if interrupted or stopped:
+                self._warn_interrupted(epoch, None if stopped else steps, config)
                 break
             if stopping is not None and stopping.should_stop:
                 if self.verbose:

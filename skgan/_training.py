@@ -244,6 +244,7 @@ def train_epoch(
     conditions=None,
     stop=None,
     average=None,
+    mix=None,
 ):
     """One epoch; returns the mean (d_loss, g_loss) as device tensors, and steps.
 
@@ -254,7 +255,8 @@ def train_epoch(
     host-side bool) is set, the epoch ends after the current step; the
     number of steps done is returned with the losses. ``average`` (a
     :class:`WeightAverage` of the generator) is updated after every
-    generator step.
+    generator step. ``mix`` (a data-parallel fit's) takes and returns each
+    critic step's ``(real rows, condition)``, shuffled across the ranks.
     """
     generator.train()
     discriminator.train()
@@ -271,6 +273,8 @@ def train_epoch(
             else:
                 condition = conditions.sampler.sample(config.batch_size)
                 real = table.rows(condition.rows)
+            if mix is not None:
+                real, condition = mix(real, condition)
             # The last critic step's fakes (and their condition) are kept
             # for the generator step.
             d_loss, fake = discriminator_step(

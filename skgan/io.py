@@ -103,7 +103,10 @@ def save(estimator, path):
     path : str, path-like or writable binary file
         Where to write (conventionally with the suffix ``.skgan``). A path
         is written atomically: to a temporary file beside it, renamed when
-        complete, so an existing file is never left half-overwritten.
+        complete, so an existing file is never left half-overwritten. In a
+        :mod:`torch.distributed` process group of several processes (a
+        data-parallel fit under torchrun), only rank 0 writes; the call does
+        nothing on the other ranks, which hold the same model.
 
     Examples
     --------
@@ -128,6 +131,10 @@ def save(estimator, path):
             "skgan.save saves GANSampler and GANOverSampler models; got "
             f"{type(estimator).__name__}.{hint}"
         )
+    from ._distributed import rank
+
+    if rank() not in (None, 0):
+        return
     writer = _Writer()
     metadata = {
         "format": FORMAT,
