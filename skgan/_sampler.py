@@ -206,16 +206,18 @@ class GANSampler(BaseEstimator):
     weight_decay : float, default=1e-6
         Adam weight decay (L2 penalty) for both networks.
 
-    ema_decay : float, default=0.0
+    ema_decay : float, default=0.995
         Keep an exponential moving average of the generator's weights along
         training and make it the fitted generator: after every generator
         step, ``average = d * average + (1 - d) * weights``, with
         ``d = min(ema_decay, (1 + t) / (10 + t))`` at the ``t``-th step (a
         warm-up, so that the average does not stay near the initial
         weights). Averaging damps the oscillation of adversarial training
-        (Yazici et al., 2019). ``0`` turns it off. In [0, 1). With early
-        stopping the average is what is scored and kept; checkpoints hold
-        it; ``warm_start`` continues training from it (the last weights
+        (Yazici et al., 2019): on the fidelity suite it lowered the detection
+        AUC on every table (mean 0.755 to 0.665) at the same fit time (the
+        user guide has the measurement). ``0`` turns it off. In [0, 1). With
+        early stopping the average is what is scored and kept; checkpoints
+        hold it; ``warm_start`` continues training from it (the weights
         before averaging are not kept).
 
     device : str, default="auto"
@@ -365,6 +367,8 @@ class GANSampler(BaseEstimator):
     Lin et al., "PacGAN: The power of two samples in generative adversarial
     networks", NeurIPS 2018.
     Xu et al., "Modeling Tabular Data using Conditional GAN", NeurIPS 2019.
+    Yazici et al., "The Unusual Effectiveness of Averaging in GAN Training",
+    ICLR 2019.
 
     Examples
     --------
@@ -453,7 +457,7 @@ class GANSampler(BaseEstimator):
         discriminator_lr=2e-4,
         betas=(0.5, 0.9),
         weight_decay=1e-6,
-        ema_decay=0.0,
+        ema_decay=0.995,
         device="auto",
         precision="float32",
         compile=False,

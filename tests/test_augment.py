@@ -129,10 +129,12 @@ def test_float_strategy_on_binary_target():
 
 def test_one_conditional_gan_for_all_classes_generates_each_class():
     # A model that ignored the labels would put ~90 % of the new rows near
-    # the majority's centre (-3, -3).
+    # the majority's centre (-3, -3). 1,500 steps: at 750 the averaged
+    # generator still trails (0.79-0.90 of the rows right, seeds 0-2, against
+    # 0.81-0.94 for the last weights; 0.99 for both at 1,500).
     X, y = separated_classes()
     sampler = GANSampler(
-        epochs=150,
+        epochs=300,
         latent_dim=16,
         generator_dims=(128, 128),
         discriminator_dims=(128, 128),
@@ -147,7 +149,7 @@ def test_one_conditional_gan_for_all_classes_generates_each_class():
     assert new.mean(axis=0).min() > 2.0
     # One model, fitted on every class with the labels.
     np.testing.assert_array_equal(over.sampler_.classes_, [0, 1])
-    assert over.sampler_.n_iter_ == 150
+    assert over.sampler_.n_iter_ == 300
     assert over.sampler is sampler and not hasattr(sampler, "generator_")
 
 

@@ -49,7 +49,15 @@ ESTIMATORS = [
         device="cpu",
         random_state=0,
     ),
-    GANSampler(loss="hinge", n_critic=2, epochs=1, pac=3, batch_size=7, device="cpu"),
+    GANSampler(
+        loss="hinge",
+        n_critic=2,
+        epochs=1,
+        pac=3,
+        batch_size=7,
+        ema_decay=0.0,
+        device="cpu",
+    ),
     # Early stopping (rows held back, scored, the best networks kept) and
     # the generator's weight average.
     GANSampler(
