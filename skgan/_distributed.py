@@ -10,6 +10,9 @@ own shard of the rows and the processes train one model together:
   batches and noise, and the gradients are averaged over the ranks before
   every optimizer step (one all-reduce of the flattened gradients), so the
   weights stay identical;
+* every critic step, the ranks pool their real rows and each takes a random
+  share (:meth:`DataParallel.mixer`), so that packs mix the shards;
+* errors before training are agreed (:func:`together`): every rank raises;
 * once per epoch one all-reduce averages the losses and agrees on whether a
   rank diverged or was interrupted, and the generator's batch-norm
   statistics are averaged;
