@@ -106,13 +106,17 @@ class DataParallel:
 
     # ----------------------------------------------------------- the data
 
+    def per_rank(self, value: float) -> list:
+        """Every rank's ``value``, in rank order (one all-reduce)."""
+        values = torch.zeros(self.world, dtype=torch.float64, device=self.device)
+        values[self.rank] = value
+        dist.all_reduce(values)
+        return values.tolist()
+
     def total(self, n: int) -> tuple[int, int]:
         """(sum, min) of ``n`` over the ranks."""
-        both = torch.tensor([n, -n], dtype=torch.float64, device=self.device)
-        summed = both.clone()
-        dist.all_reduce(summed[:1])
-        dist.all_reduce(both, op=dist.ReduceOp.MAX)
-        return int(summed[0].item()), int(-both[1].item())
+        sizes = [int(size) for size in self.per_rank(n)]
+        return sum(sizes), min(sizes)
 
     def shared_sample(self, X, y, n_total: int, seed: int):
         """Rank 0 gets every rank's ``(X, y)`` sample, a list (others None).
@@ -144,10 +148,7 @@ class DataParallel:
 
     def failed_ranks(self, failed: bool) -> list:
         """The ranks where ``failed`` is true (every rank gets the list)."""
-        flags = torch.zeros(self.world, device=self.device)
-        flags[self.rank] = float(failed)
-        dist.all_reduce(flags)
-        return torch.nonzero(flags).flatten().tolist()
+        return [r for r, flag in enumerate(self.per_rank(float(failed))) if flag]
 
     def fit_encoder(self, encoder, X, y, n_total, device, seed):
         """``encoder`` fitted by rank 0 on :meth:`shared_sample`, on every rank."""
@@ -235,6 +236,8 @@ class DataParallel:
             real = share[:, : real.shape[1]].to(real.dtype)
             if condition is not None:
                 column, position = share[:, -2].long(), share[:, -1].long()
+                # ``rows`` (this rank's row indices) is not used after the
+                # critic batch is taken; it is kept only to fill the tuple.
                 condition = type(condition)(column, position, condition.rows)
             return real, condition
 
@@ -248,9 +251,7 @@ class DataParallel:
 
     def mean(self, values: torch.Tensor) -> torch.Tensor:
         """The mean over the ranks of a float tensor (a new tensor)."""
-        out = values.to(self.device, copy=True)
-        self._mean(out)
-        return out.to(values.device)
+        return self.sum(values) / self.world
 
     # ------------------------------------------------------------ helpers
 

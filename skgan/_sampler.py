@@ -534,11 +534,11 @@ class GANSampler(BaseEstimator):
         if not warm:
             self._forget_fit()
         group = data_parallel(self.data_parallel)  # None: this process alone
-        X, y, device = together(group, self._check_fit_input, X, y, warm)
-        if group is not None:
-            device = group.training_device(device)
         architecture = self._architecture()
         betas = check_betas(self.betas)
+        X, y, device = together(group, self._check_fit_input, X, y, warm, architecture)
+        if group is not None:
+            device = group.training_device(device)
         n_total = X.shape[0] if group is None else group.total(X.shape[0])[0]
         rng = seed_source(self.random_state)
         train_seed, sampling_seed = derive_seed(rng), derive_seed(rng)
@@ -557,13 +557,12 @@ class GANSampler(BaseEstimator):
         ):
             # Modes drawn from their posteriors (seeded), as in the paper.
             mode_seed = derive_seed(rng)
-            if warm:
-                encoder = self.encoder_
-            elif group is not None:  # fitted once, on a sample of every rank's rows
+            encoder = self.encoder_ if warm else None
+            if group is not None and not warm:  # fitted once, on every rank's sample
                 encoder = group.fit_encoder(
                     self._make_encoder(), X, y, n_total, device, train_seed
                 )
-            if warm or group is not None:
+            if encoder is not None:
                 encoded = together(
                     group, encoder.transform, X, y, random_state=mode_seed
                 )
@@ -828,13 +827,13 @@ class GANSampler(BaseEstimator):
             compile=compile_options(self.compile, device),
         )
 
-    def _check_fit_input(self, X, y, warm):
+    def _check_fit_input(self, X, y, warm, architecture):
         """Validated ``(X, y, device)`` of a fit."""
         X = validate_table(self, X, reset=not warm)
         y = check_labels(y, X.shape[0])
         device = resolve_device(self.device)
         if warm:
-            self._check_warm_start(self._architecture(), y)
+            self._check_warm_start(architecture, y)
         return X, y, device
 
     def _training_config(self, n_rows: int) -> TrainingConfig:

@@ -87,10 +87,6 @@ def torchrun(script, tmp_path, timeout=300):
     return done.returncode, done.stdout + done.stderr, time.perf_counter() - start
 
 
-def generator_sum(gan):
-    return sum(float(v.double().sum()) for v in gan.generator_.state_dict().values())
-
-
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory):
     """One torchrun of two processes: each writes what it fitted."""
