@@ -14,8 +14,8 @@
 #   speed_cuda_bf16   speed.py on Adult (mixed) with --precision bf16, skgan
 #                     only (ctgan has no bf16; its figures are those of the
 #                     float32 run)
-#   speed_cuda_compile  the same, float32, with --compile reduce-overhead
-#                     (torch.compile with CUDA graphs; epoch 1 compiles)
+#   speed_cuda_compile  the same, float32, with --compile default
+#                     (torch.compile's fused kernels; epoch 1 compiles)
 #   distributed_cuda  distributed.py --device cuda --backend gloo: 1 and 2
 #                     torchrun processes sharing the GPU (the data-parallel
 #                     path on CUDA; NCCL needs one GPU per process)
@@ -151,9 +151,9 @@ if [ -n "$DATA" ]; then
         "$PY" benchmarks/speed.py --device cuda --dataset adult \
         --epochs 3 --data "$DATA" --precision bf16 --no-ctgan \
         --json "$OUTDIR/speed_cuda_bf16.json"
-    step speed_cuda_compile 105 "speed.py on Adult, cuda, compile reduce-overhead (skgan only)" \
+    step speed_cuda_compile 105 "speed.py on Adult, cuda, compile default (skgan only)" \
         "$PY" benchmarks/speed.py --device cuda --dataset adult \
-        --epochs 3 --data "$DATA" --compile reduce-overhead --no-ctgan \
+        --epochs 3 --data "$DATA" --compile default --no-ctgan \
         --json "$OUTDIR/speed_cuda_compile.json"
 else
     skip speed_cuda_fp32 "no adult.csv; set ADULT_CSV"

@@ -239,9 +239,11 @@ class GANSampler(BaseEstimator):
         forward passes (the generator's, the critic's loss and the
         generator's loss) and so their backward passes; the optimizer
         updates stay uncompiled. ``True`` uses torch.compile's default mode
-        (fused kernels); a string is the mode, one of ``"default"``,
-        ``"reduce-overhead"`` (CUDA graphs: less launch overhead),
-        ``"max-autotune"`` and ``"max-autotune-no-cudagraphs"``. The first
+        (fused kernels); a string is the mode, ``"default"`` or
+        ``"max-autotune-no-cudagraphs"``. ``"reduce-overhead"`` and
+        ``"max-autotune"`` are deprecated: they add torch.compile's CUDA
+        graphs, which crashed this training step, so they warn and compile
+        as ``"default"`` and ``"max-autotune-no-cudagraphs"``. The first
         steps of a fit pay the compilation (tens of seconds). Compiled
         kernels round differently, so a seed gives a slightly different
         model than uncompiled. On other devices (the CPU included) the

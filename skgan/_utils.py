@@ -246,6 +246,17 @@ COMPILE_MODES = (
     "max-autotune",
     "max-autotune-no-cudagraphs",
 )
+# The modes that add CUDA graphs (cudagraph trees), and what runs instead.
+# Cudagraph trees reuse a graph's output memory on its next replay, while the
+# step keeps the generator pass's output across the critic and generator
+# updates: "reduce-overhead" crashed on the first epoch on an H200
+# ("accessing tensor output of CUDAGraphs that has been overwritten by a
+# subsequent run"; torch 2.11, 2026-12-04). "max-autotune" turns on the same
+# graphs.
+WITHOUT_CUDA_GRAPHS = {
+    "reduce-overhead": "default",
+    "max-autotune": "max-autotune-no-cudagraphs",
+}
 
 
 def compile_options(compile, device: torch.device):
@@ -270,6 +281,18 @@ def compile_options(compile, device: torch.device):
             stacklevel=4,
         )
         return None
+    if mode in WITHOUT_CUDA_GRAPHS:
+        warnings.warn(
+            f"compile={compile!r} is deprecated and compiles without CUDA graphs, "
+            f"as compile={WITHOUT_CUDA_GRAPHS[mode]!r}: torch.compile's CUDA "
+            "graphs overwrite the generator's output that the training step "
+            "keeps for the generator update, and training crashed on its first "
+            f"epoch. Pass compile={WITHOUT_CUDA_GRAPHS[mode]!r} to silence this "
+            "warning.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        mode = WITHOUT_CUDA_GRAPHS[mode]
     return COMPILE_BACKEND, (mode if COMPILE_BACKEND == "inductor" else None)
 
 

@@ -464,10 +464,18 @@ def test_compile_options_name_the_mode():
     assert compile_options(False, cuda_device) is None
     assert compile_options(np.False_, cuda_device) is None
     assert compile_options(True, cuda_device) == ("inductor", "default")
-    assert compile_options("reduce-overhead", cuda_device) == (
-        "inductor",
-        "reduce-overhead",
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the modes without CUDA graphs: silent
+        for mode in ("default", "max-autotune-no-cudagraphs"):
+            assert compile_options(mode, cuda_device) == ("inductor", mode)
+    # The modes that add CUDA graphs crashed the step on CUDA: deprecated,
+    # compiled without the graphs.
+    for mode, instead in [
+        ("reduce-overhead", "default"),
+        ("max-autotune", "max-autotune-no-cudagraphs"),
+    ]:
+        with pytest.warns(FutureWarning, match=f"compile='{mode}' is deprecated"):
+            assert compile_options(mode, cuda_device) == ("inductor", instead)
     with pytest.raises(ValueError, match="compile"):
         GANSampler(**TINY, compile="fastest").fit(np.ones((20, 2)))
 
