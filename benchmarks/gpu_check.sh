@@ -14,16 +14,23 @@
 #   speed_cuda_bf16   speed.py on Adult (mixed) with --precision bf16, skgan
 #                     only (ctgan has no bf16; its figures are those of the
 #                     float32 run)
+#   speed_cuda_eager  speed.py on Adult (mixed), float32, --no-cuda-graph:
+#                     the step run eagerly, against the CUDA graph that
+#                     speed_cuda_fp32 replays (skgan only)
 #   speed_cuda_compile  the same, float32, with --compile default
 #                     (torch.compile's fused kernels; epoch 1 compiles)
 #   distributed_cuda  distributed.py --device cuda --backend gloo: 1 and 2
 #                     torchrun processes sharing the GPU (the data-parallel
 #                     path on CUDA; NCCL needs one GPU per process)
+#   fidelity_cuda     fidelity.py on the full Adult table, skgan at its
+#                     defaults on cuda (seed 0) and the copula: detection
+#                     AUC, label model and fit time
 #   sweep_cuda        speed.py --device cuda, synthetic 10k/100k/1M rows x
 #                     10/100 columns, 20 steps per epoch, skgan only
 #
 # Files: NAME.txt for each step, and speed_cuda_fp32.json, speed_cuda_bf16.json,
-# speed_cuda_compile.json and sweep_cuda.json (eleven in all). The exit status is 1 when a step failed,
+# speed_cuda_eager.json, speed_cuda_compile.json, fidelity_cuda.json and
+# sweep_cuda.json (fifteen in all). The exit status is 1 when a step failed,
 # timed out or was skipped. The whole check stops after GPU_CHECK_SECONDS (default
 # 510) seconds: each step runs under `timeout` with what is left of that (and
 # at most its own cap); speed.py rewrites its JSON after every table, so a
@@ -147,6 +154,10 @@ if [ -n "$DATA" ]; then
     step speed_cuda_fp32 150 "speed.py on Adult, cuda, float32" \
         "$PY" benchmarks/speed.py --device cuda --dataset adult-numeric,adult \
         --epochs 3 --data "$DATA" $CTGAN_FLAG --json "$OUTDIR/speed_cuda_fp32.json"
+    step speed_cuda_eager 75 "speed.py on Adult, cuda, float32, no CUDA graph (skgan only)" \
+        "$PY" benchmarks/speed.py --device cuda --dataset adult \
+        --epochs 3 --data "$DATA" --no-cuda-graph --no-ctgan \
+        --json "$OUTDIR/speed_cuda_eager.json"
     step speed_cuda_bf16 75 "speed.py on Adult, cuda, bf16 (skgan only)" \
         "$PY" benchmarks/speed.py --device cuda --dataset adult \
         --epochs 3 --data "$DATA" --precision bf16 --no-ctgan \
@@ -157,8 +168,18 @@ if [ -n "$DATA" ]; then
         --json "$OUTDIR/speed_cuda_compile.json"
 else
     skip speed_cuda_fp32 "no adult.csv; set ADULT_CSV"
+    skip speed_cuda_eager "no adult.csv; set ADULT_CSV"
     skip speed_cuda_bf16 "no adult.csv; set ADULT_CSV"
     skip speed_cuda_compile "no adult.csv; set ADULT_CSV"
+fi
+
+if [ -n "$DATA" ]; then
+    step fidelity_cuda 150 "fidelity.py, full Adult, skgan defaults on cuda (seed 0)" \
+        "$PY" benchmarks/fidelity.py --tables adult --data "$DATA" --seeds 0 \
+        --methods copula --skgan-variant cuda='{"device": "cuda"}' \
+        --json "$OUTDIR/fidelity_cuda.json"
+else
+    skip fidelity_cuda "no adult.csv; set ADULT_CSV"
 fi
 
 step distributed_cuda 60 "distributed.py, cuda, 1 and 2 processes on one GPU (gloo)" \

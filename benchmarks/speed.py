@@ -202,7 +202,9 @@ autocast on CUDA; on the CPU skgan warns and trains in float32); ctgan
 always trains in float32. ``--compile MODE`` (default off) is skgan's
 ``GANSampler(compile=MODE)``, passed only when not off (torch.compile of the
 training step on CUDA; on the CPU skgan warns and does not compile); the
-compilation falls in epoch 1, which is never timed when N > 1.
+compilation falls in epoch 1, which is never timed when N > 1. On CUDA
+skgan replays its step as a CUDA graph, captured in epoch 1;
+``--no-cuda-graph`` runs the step eagerly instead, to measure the gain.
 ``benchmarks/gpu_check.sh`` is the one command a GPU session runs (the cuda
 tests, Adult in float32, in bf16 and compiled, the size sweep).
 
@@ -626,6 +628,10 @@ def measure_skgan(X, spec: dict) -> dict:
         params["precision"] = spec["precision"]
     if spec.get("compile", "off") != "off":
         params["compile"] = spec["compile"]
+    if spec.get("no_cuda_graph"):  # benchmark only: the eager step on CUDA
+        import skgan._training
+
+        skgan._training.GRAPH_DEVICES = ()
     gan = GANSampler(**params)
     real_train_epoch = sampler_module.train_epoch
     monitor = None
@@ -1077,6 +1083,12 @@ def parse_args(argv):
         help="skgan's GANSampler(compile=...) mode (default off; compiles on "
         "CUDA only; epoch 1, which pays the compilation, is not timed)",
     )
+    parser.add_argument(
+        "--no-cuda-graph",
+        action="store_true",
+        help="train skgan's step eagerly on CUDA instead of replaying it as a "
+        "CUDA graph (to measure what the graph gains)",
+    )
     parser.add_argument("--no-ctgan", action="store_true")
     parser.add_argument(
         "--ctgan-budget",
@@ -1124,6 +1136,7 @@ def parse_args(argv):
         device=args.device,
         precision=args.precision,
         compile=args.compile,
+        no_cuda_graph=args.no_cuda_graph,
     )
     tables = [
         dict(base, dataset=d, rows=None, columns=None)
@@ -1159,6 +1172,7 @@ def print_header(args, settings, threads, ctgan_note):
         f"{settings['n_sample']:,} rows x{settings['sample_repeats']}, "
         f"device={args.device}, precision={args.precision}, "
         f"compile={args.compile}, seed={args.seed}"
+        + (", no CUDA graph" if args.no_cuda_graph else "")
         + (", --smoke" if args.smoke else "")
     )
     if args.device == "cuda":

@@ -25,7 +25,14 @@ from ._distributed import data_parallel, together
 from ._encoding import TableEncoder
 from ._networks import Discriminator, Generator
 from ._scoring import DetectionScore, EarlyStopping
-from ._training import Conditioning, TrainingConfig, WeightAverage, train_epoch
+from ._training import (
+    Conditioning,
+    TrainingConfig,
+    TrainingStep,
+    WeightAverage,
+    graph_wanted,
+    train_epoch,
+)
 from ._utils import (
     COMPILE_MODES,
     adam,
@@ -872,7 +879,11 @@ class GANSampler(BaseEstimator):
         optimizers = []
         pairs = ((generator, self.generator_lr), (discriminator, self.discriminator_lr))
         for i, (module, lr) in enumerate(pairs):
-            options = dict(lr=lr, betas=betas, weight_decay=self.weight_decay)
+            # capturable: set while a CUDA graph holds the step (see
+            # TrainingStep), never carried over by a warm start.
+            options = dict(
+                lr=lr, betas=betas, weight_decay=self.weight_decay, capturable=False
+            )
             optimizer = adam(module.parameters(), device, **options)
             if warm:
                 optimizer.load_state_dict(self._optimizer_states[i])
@@ -916,6 +927,18 @@ class GANSampler(BaseEstimator):
         mix = None
         if group is not None:  # real rows pooled across the ranks every step
             mix = group.mixer(int(torch.randint(2**31 - 1, ())), table.device)
+        step = TrainingStep(
+            generator,
+            discriminator,
+            g_optimizer,
+            d_optimizer,
+            table,
+            config,
+            conditions,
+            average=average,
+            mix=mix,
+            graph=graph_wanted(table.device, config, data_parallel=group is not None),
+        )
         history = []
         saved = 0  # epochs of this fit in the last checkpoint
         last_epoch = first_epoch + n_epochs(self.epochs, config) - 1
@@ -924,16 +947,7 @@ class GANSampler(BaseEstimator):
         for epoch in range(first_epoch, last_epoch + 1):
             start = time.perf_counter()
             d_loss, g_loss, steps = train_epoch(
-                generator,
-                discriminator,
-                g_optimizer,
-                d_optimizer,
-                table,
-                config,
-                conditions,
-                stop=stop if group is None else None,
-                average=average,
-                mix=mix,
+                step, config, stop=stop if group is None else None
             )
             if steps == 0:  # Ctrl-C between two epochs
                 if epoch > 1:  # else nothing was trained: fit raises instead

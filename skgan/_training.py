@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -37,7 +38,9 @@ def forward_precision(config: TrainingConfig, device: torch.device):
     """The autocast context of a step's forward passes (none for float32)."""
     if config.autocast is None:
         return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=config.autocast)
+    # No cast cache: a CUDA graph cannot capture it, and the step casts each
+    # weight once per pass anyway.
+    return torch.autocast(device.type, dtype=config.autocast, cache_enabled=False)
 
 
 def discriminator_loss(loss: str, real_scores, fake_scores) -> torch.Tensor:
@@ -234,67 +237,209 @@ class Conditioning:
     positions: torch.Tensor  # encoded-row index of each condition position
 
 
-def train_epoch(
-    generator,
-    discriminator,
-    g_optimizer,
-    d_optimizer,
-    table,
-    config,
-    conditions=None,
-    stop=None,
-    average=None,
-    mix=None,
-):
-    """One epoch; returns the mean (d_loss, g_loss) as device tensors, and steps.
+class TrainingStep:
+    """One training step, on tensors that stay in place between steps.
 
-    ``table`` is an :class:`~skgan._encoding.EncodedTable`. Without
-    ``conditions`` the critic sees rows in shuffled order; with them, each
-    critic batch is drawn by training-by-sampling and comes with its
-    condition vectors. When ``stop`` (a :class:`~skgan._utils.StopFlag`, a
-    host-side bool) is set, the epoch ends after the current step; the
-    number of steps done is returned with the losses. ``average`` (a
-    :class:`WeightAverage` of the generator) is updated after every
-    generator step. ``mix`` (a data-parallel fit's) takes and returns each
-    critic step's ``(real rows, condition)``, shuffled across the ranks.
+    A step is ``n_critic`` critic updates, one generator update and the
+    update of the generator's weight ``average`` (a :class:`WeightAverage`).
+    Its losses are added to ``d_total`` and ``g_total``, device tensors that
+    :meth:`start_epoch` zeroes; an unconditional fit's batches are rows of
+    ``index`` (one row of indices per critic update), the only input that
+    changes from step to step; a conditional fit draws its conditions and
+    their real rows within the step. With ``graph`` (CUDA, as
+    :func:`graph_wanted` decides), the step runs eagerly for
+    ``_GRAPH_WARMUP_STEPS`` steps, is then captured once as a CUDA graph and
+    replayed: one launch per step instead of about a thousand. If capturing
+    fails, a warning says so and the steps go on eagerly. ``mix`` (a
+    data-parallel fit's) takes and returns each critic update's ``(real
+    rows, condition)``, shuffled across the ranks.
     """
-    generator.train()
-    discriminator.train()
-    device = table.device
-    if conditions is None:
-        batches = iter(epoch_indices(table.n_rows, config, device))
-    d_total = torch.zeros((), device=device)
-    g_total = torch.zeros((), device=device)
-    steps = 0
-    while steps < config.steps_per_epoch and not (stop is not None and stop.is_set):
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        g_optimizer,
+        d_optimizer,
+        table,
+        config,
+        conditions=None,
+        average=None,
+        mix=None,
+        graph=False,
+    ):
+        self.generator, self.discriminator = generator, discriminator
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        self.table, self.config = table, config
+        self.conditions, self.average, self.mix = conditions, average, mix
+        device = table.device
+        self.d_total = torch.zeros((), device=device)
+        self.g_total = torch.zeros((), device=device)
+        self.index = None  # (n_critic, batch) row indices, unconditional fits
+        self._epoch_index = None
+        self.graph = None  # the captured step, once there is one
+        self._graph_wanted = bool(graph)
+        self._eager_steps = 0
+        self._stream = None  # the side stream of warm-up and capture (CUDA)
+        if self._graph_wanted and device.type == "cuda":
+            self._stream = torch.cuda.Stream(device)
+
+    def start_epoch(self) -> None:
+        """Zero the summed losses; draw the epoch's batches (unconditional)."""
+        self.d_total.zero_()
+        self.g_total.zero_()
+        if self.conditions is None:
+            config = self.config
+            self._epoch_index = epoch_indices(
+                self.table.n_rows, config, self.table.device
+            ).view(-1, config.n_critic, config.batch_size)
+
+    def __call__(self, step: int) -> None:
+        """Run training step ``step`` (0-based) of the epoch."""
+        if self._epoch_index is not None:
+            if self.graph is None:
+                self.index = self._epoch_index[step]
+            else:  # the graph reads its indices from where it was captured
+                self.index.copy_(self._epoch_index[step])
+        if self.graph is None and self._graph_wanted:
+            if self._eager_steps < _GRAPH_WARMUP_STEPS:
+                with _on_stream(self._stream):
+                    self._run()
+                self._eager_steps += 1
+                return
+            self.graph = self._capture()
+        if self.graph is not None:
+            self.graph.replay()
+        else:
+            self._run()
+
+    def _run(self, graphed=False) -> None:
+        """The step itself, eagerly (or being captured, with ``graphed``)."""
+        config = self.config
         for critic_step in range(config.n_critic):
-            if conditions is None:
-                real, condition = table.rows(next(batches)), None
+            if self.conditions is None:
+                real, condition = self.table.rows(self.index[critic_step]), None
             else:
-                condition = conditions.sampler.sample(config.batch_size)
-                real = table.rows(condition.rows)
-            if mix is not None:
-                real, condition = mix(real, condition)
+                condition = self.conditions.sampler.sample(config.batch_size)
+                real = self.table.rows(condition.rows)
+            if self.mix is not None:
+                real, condition = self.mix(real, condition)
             # The last critic step's fakes (and their condition) are kept
             # for the generator step.
             d_loss, fake = discriminator_step(
-                generator,
-                discriminator,
-                d_optimizer,
+                self.generator,
+                self.discriminator,
+                self.d_optimizer,
                 real,
                 condition,
                 config,
                 keep_fake=critic_step == config.n_critic - 1,
             )
-            d_total += d_loss
-        g_total += generator_step(
-            generator, discriminator, g_optimizer, config, fake, condition, conditions
+            self.d_total += d_loss
+        self.g_total += generator_step(
+            self.generator,
+            self.discriminator,
+            self.g_optimizer,
+            config,
+            fake,
+            condition,
+            self.conditions,
         )
-        if average is not None:
-            average.update()
+        if self.average is not None:
+            self.average.update(on_device=graphed)
+
+    def _capture(self):
+        """The step as a CUDA graph, or None (with a warning) if it fails."""
+        if self.index is not None:  # a copy the graph owns, filled every step
+            self.index = self.index.clone()
+        graph = new_graph(self.table.device)
+        if self.average is not None:
+            self.average.count_on_device()
+        for optimizer in (self.d_optimizer, self.g_optimizer):
+            # The step's gradients are allocated by the captured step itself;
+            # the optimizer step (fused: its step counts are on the device
+            # already) may be captured.
+            optimizer.zero_grad(set_to_none=True)
+            for group in optimizer.param_groups:
+                group["capturable"] = True
+        try:
+            with capture(graph, self._stream):
+                self._run(graphed=True)
+        except Exception as error:  # any failure: the eager step goes on
+            self._graph_wanted = False
+            for optimizer in (self.d_optimizer, self.g_optimizer):
+                for group in optimizer.param_groups:
+                    group["capturable"] = False
+            warnings.warn(
+                "The training step could not be captured as a CUDA graph "
+                f"({type(error).__name__}: {str(error)[:300]}). Training goes "
+                "on with the uncaptured step, which gives the same kind of "
+                "model more slowly.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return None
+        return graph
+
+
+# Eager steps before the step is captured (on a side stream, as torch's CUDA
+# graph notes ask, so that lazy initialisations happen before the capture).
+_GRAPH_WARMUP_STEPS = 3
+# Device types whose fits capture the step as a CUDA graph. (Tests add
+# "cpu", with new_graph and capture replaced, to run that code path.)
+GRAPH_DEVICES = ("cuda",)
+
+
+def graph_wanted(device, config, data_parallel: bool) -> bool:
+    """Whether a fit's step is captured as a CUDA graph.
+
+    On CUDA, unless the step is compiled (``compile``: torch.compile's own
+    kernels) or data-parallel (its collectives run outside the step).
+    """
+    return device.type in GRAPH_DEVICES and config.compile is None and not data_parallel
+
+
+def new_graph(device):
+    """An empty CUDA graph for ``device``'s step."""
+    return torch.cuda.CUDAGraph()
+
+
+def capture(graph, stream):
+    """The context that captures the step's kernels into ``graph``."""
+    return torch.cuda.graph(graph, stream=stream)
+
+
+def _on_stream(stream):
+    """Run on ``stream`` (then make the current stream wait), or as is."""
+    if stream is None:
+        return contextlib.nullcontext()
+    return _side_stream(stream)
+
+
+@contextlib.contextmanager
+def _side_stream(stream):
+    stream.wait_stream(torch.cuda.current_stream(stream.device))
+    with torch.cuda.stream(stream):
+        yield
+    torch.cuda.current_stream(stream.device).wait_stream(stream)
+
+
+def train_epoch(step, config, stop=None):
+    """One epoch of ``step`` (a :class:`TrainingStep`).
+
+    Returns the mean (d_loss, g_loss) as device tensors, and the number of
+    steps done. When ``stop`` (a :class:`~skgan._utils.StopFlag`, a
+    host-side bool) is set, the epoch ends after the current step.
+    """
+    step.generator.train()
+    step.discriminator.train()
+    step.start_epoch()
+    steps = 0
+    while steps < config.steps_per_epoch and not (stop is not None and stop.is_set):
+        step(steps)
         steps += 1
     done = max(steps, 1)
-    return d_total / (done * config.n_critic), g_total / done, steps
+    return step.d_total / (done * config.n_critic), step.g_total / done, steps
 
 
 class WeightAverage:
@@ -314,7 +459,8 @@ class WeightAverage:
     def __init__(self, module: torch.nn.Module, decay: float):
         self.decay = float(decay)
         self.module = copy.deepcopy(module)
-        self.n_updates = 0
+        self.n_updates = 0  # counted on the host (eager updates)
+        self._count = None  # counted on the device (a captured update), float64
         pairs = zip(
             self.module.state_dict().values(), module.state_dict().values(), strict=True
         )
@@ -324,12 +470,31 @@ class WeightAverage:
             group[0].append(average)
             group[1].append(current)
 
+    def count_on_device(self) -> None:
+        """Keep the update count on the device from now on (before capture)."""
+        device = self._floats[0][0].device if self._floats[0] else None
+        self._count = torch.tensor(float(self.n_updates), dtype=torch.float64)
+        self._count = self._count.to(device)
+
     @torch.no_grad()
-    def update(self) -> None:
-        t = self.n_updates
-        decay = min(self.decay, (1.0 + t) / (10.0 + t))
-        self.n_updates += 1
-        if self._floats[0]:
-            torch._foreach_lerp_(*self._floats, 1.0 - decay)
+    def update(self, on_device=False) -> None:
+        """One update. ``on_device`` (after :meth:`count_on_device`): the
+        count and the weight are computed on the device, as a CUDA graph
+        needs, with the same numbers."""
+        if on_device and self._floats[0]:
+            # In float64, then cast, as a Python float weight is: the same
+            # weights bit for bit.
+            t = self._count
+            weight = (1.0 - torch.clamp((1.0 + t) / (10.0 + t), max=self.decay)).to(
+                self._floats[0][0].dtype
+            )
+            self._count += 1
+            torch._foreach_lerp_(*self._floats, [weight] * len(self._floats[0]))
+        elif not on_device:
+            t = self.n_updates
+            decay = min(self.decay, (1.0 + t) / (10.0 + t))
+            self.n_updates += 1
+            if self._floats[0]:
+                torch._foreach_lerp_(*self._floats, 1.0 - decay)
         for average, current in zip(*self._others, strict=True):
             average.copy_(current)
