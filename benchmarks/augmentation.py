@@ -33,7 +33,8 @@ Methods (``--methods``):
 * ``smotenc``: ``imblearn.over_sampling.SMOTENC(categorical_features="auto")``;
 * ``gan``: ``skgan.GANOverSampler(sampler=GANSampler(epochs=E, device=D,
   n_jobs=threads))``, one class-conditional GAN per fold, default
-  architecture.
+  architecture; ``E`` is ``--epochs``, by default ``"auto"``, the
+  estimator's own default (300 epochs and at least 3,000 steps).
 
 Models (``--models``): ``hgb`` = ``HistGradientBoostingClassifier`` (native
 categorical support), ``logreg`` = one-hot encoding + standard scaling +
@@ -261,7 +262,12 @@ def parse_args(argv):
     parser.add_argument("--rate", type=float, default=0.05, help="positive share")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=50, help="GAN epochs")
+    parser.add_argument(
+        "--epochs",
+        type=lambda text: text if text == "auto" else int(text),
+        default="auto",
+        help="GAN epochs (default: GANSampler's, 'auto')",
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
