@@ -96,6 +96,8 @@ cell: one fit, one sample of as many rows as the training table, scored with
   rarest's. The ``real-train`` row scores the training rows, which the
   classifier has seen (its recall ratio is above 1; its gap is the
   sampling noise of the class sizes). Per-class values are in the JSON.
+  ``ml_cls``: the ``ml`` model trained on those rows instead (labels at
+  the training frequencies, each row generated for its label).
 * ``dcr_ratio``, ``copies``: ``distance_to_closest_record(synthetic,
   train, test)``: median distance of synthetic rows to their closest
   training row over that of the test rows (below 1: closer to the training
@@ -502,13 +504,18 @@ def sample_classes(model, train, target):
 
 
 def class_score(per_class, train, test, table, seed):
-    """``class_fidelity`` of rows asked for class by class (classification)."""
+    """``class_fidelity`` of rows asked for class by class, and the label
+    model trained on them (classification)."""
     if table.task != "classification":
-        return {"class_recall": None, "class_shapes_gap": None}
+        return {"class_recall": None, "class_shapes_gap": None, "ml_by_class": None}
     result = metrics.class_fidelity(
         train, per_class, test, table.target, random_state=seed
     )
+    efficacy = metrics.ml_efficacy(
+        train, per_class, test, table.target, task=table.task, random_state=seed
+    )
     return {
+        "ml_by_class": efficacy.synthetic["f1_macro"],
         "class_recall": result.min_recall_ratio,
         "class_shapes_gap": result.shapes_gap,
         "class_details": {
@@ -643,6 +650,7 @@ COLUMNS = (
     ("column_pair_trends", "trends", 3, 1),
     ("detection_auc", "detect_auc", 3, -1),
     ("ml", "ml", 3, 1),
+    ("ml_by_class", "ml_cls", 3, 1),
     ("class_recall", "cls_recall", 3, 1),
     ("class_shapes_gap", "cls_gap", 3, -1),
     ("dcr_median_ratio", "dcr_ratio", 3, None),
@@ -1037,7 +1045,8 @@ def main(argv=None):
     print(
         "\nmean±sd over seeds. shapes/trends: 1 = same as the test rows; detect_auc: "
         "0.5 = indistinguishable;\nml: target model trained on the rows, scored on "
-        "the test rows (real-train: train-on-real reference);\ncls_recall: worst "
+        "the test rows (real-train: train-on-real reference); ml_cls: the same "
+        "model trained on rows sampled class by class;\ncls_recall: worst "
         "class's recall on rows sampled for it / on real rows (1: carries its "
         "class); cls_gap: commonest class's shapes - rarest's;\ndcr_ratio: median "
         "distance to the closest training row / the test rows' (about 1 is "
