@@ -419,9 +419,11 @@ def _on_stream(stream):
 @contextlib.contextmanager
 def _side_stream(stream):
     stream.wait_stream(torch.cuda.current_stream(stream.device))
-    with torch.cuda.stream(stream):
-        yield
-    torch.cuda.current_stream(stream.device).wait_stream(stream)
+    try:
+        with torch.cuda.stream(stream):
+            yield
+    finally:
+        torch.cuda.current_stream(stream.device).wait_stream(stream)
 
 
 def train_epoch(step, config, stop=None):
