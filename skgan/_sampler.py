@@ -30,7 +30,6 @@ from ._training import (
     TrainingConfig,
     TrainingStep,
     WeightAverage,
-    graph_wanted,
     train_epoch,
 )
 from ._utils import (
@@ -937,7 +936,6 @@ class GANSampler(BaseEstimator):
             conditions,
             average=average,
             mix=mix,
-            graph=graph_wanted(table.device, config, data_parallel=group is not None),
         )
         history = []
         saved = 0  # epochs of this fit in the last checkpoint

@@ -246,8 +246,8 @@ class TrainingStep:
     :meth:`start_epoch` zeroes; an unconditional fit's batches are rows of
     ``index`` (one row of indices per critic update), the only input that
     changes from step to step; a conditional fit draws its conditions and
-    their real rows within the step. With ``graph`` (CUDA, as
-    :func:`graph_wanted` decides), the step runs eagerly for
+    their real rows within the step. Where :func:`graph_wanted` says so
+    (CUDA, neither compiled nor data-parallel), the step runs eagerly for
     ``_GRAPH_WARMUP_STEPS`` steps, is then captured once as a CUDA graph and
     replayed: one launch per step instead of about a thousand. If capturing
     fails, a warning says so and the steps go on eagerly. ``mix`` (a
@@ -266,7 +266,6 @@ class TrainingStep:
         conditions=None,
         average=None,
         mix=None,
-        graph=False,
     ):
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
@@ -278,7 +277,7 @@ class TrainingStep:
         self.index = None  # (n_critic, batch) row indices, unconditional fits
         self._epoch_index = None
         self.graph = None  # the captured step, once there is one
-        self._graph_wanted = bool(graph)
+        self._graph_wanted = graph_wanted(device, config, data_parallel=mix is not None)
         self._eager_steps = 0
         self._stream = None  # the side stream of warm-up and capture (CUDA)
         if self._graph_wanted and device.type == "cuda":
@@ -355,21 +354,18 @@ class TrainingStep:
         graph = new_graph(self.table.device)
         if self.average is not None:
             self.average.count_on_device()
+        # The step's gradients are allocated by the captured step itself (as
+        # in torch's whole-network capture recipe); the optimizer steps
+        # (fused: their step counts are on the device already) are captured.
         for optimizer in (self.d_optimizer, self.g_optimizer):
-            # The step's gradients are allocated by the captured step itself;
-            # the optimizer step (fused: its step counts are on the device
-            # already) may be captured.
             optimizer.zero_grad(set_to_none=True)
-            for group in optimizer.param_groups:
-                group["capturable"] = True
+        self._set_capturable(True)
         try:
             with capture(graph, self._stream):
                 self._run(graphed=True)
         except Exception as error:  # any failure: the eager step goes on
             self._graph_wanted = False
-            for optimizer in (self.d_optimizer, self.g_optimizer):
-                for group in optimizer.param_groups:
-                    group["capturable"] = False
+            self._set_capturable(False)
             warnings.warn(
                 "The training step could not be captured as a CUDA graph "
                 f"({type(error).__name__}: {str(error)[:300]}). Training goes "
@@ -380,6 +376,11 @@ class TrainingStep:
             )
             return None
         return graph
+
+    def _set_capturable(self, flag: bool) -> None:
+        for optimizer in (self.d_optimizer, self.g_optimizer):
+            for group in optimizer.param_groups:
+                group["capturable"] = flag
 
 
 # Eager steps before the step is captured (on a side stream, as torch's CUDA
@@ -483,20 +484,18 @@ class WeightAverage:
         """One update. ``on_device`` (after :meth:`count_on_device`): the
         count and the weight are computed on the device, as a CUDA graph
         needs, with the same numbers."""
-        if on_device and self._floats[0]:
-            # In float64, then cast, as a Python float weight is: the same
-            # weights bit for bit.
+        if on_device:
             t = self._count
-            weight = (1.0 - torch.clamp((1.0 + t) / (10.0 + t), max=self.decay)).to(
-                self._floats[0][0].dtype
-            )
+            weight = 1.0 - torch.clamp((1.0 + t) / (10.0 + t), max=self.decay)
             self._count += 1
-            torch._foreach_lerp_(*self._floats, [weight] * len(self._floats[0]))
-        elif not on_device:
+        else:
             t = self.n_updates
-            decay = min(self.decay, (1.0 + t) / (10.0 + t))
+            weight = 1.0 - min(self.decay, (1.0 + t) / (10.0 + t))
             self.n_updates += 1
-            if self._floats[0]:
-                torch._foreach_lerp_(*self._floats, 1.0 - decay)
+        if self._floats[0]:
+            if on_device:  # computed in float64 and cast, as a Python float
+                # weight is: the same weights bit for bit
+                weight = [weight.to(self._floats[0][0].dtype)] * len(self._floats[0])
+            torch._foreach_lerp_(*self._floats, weight)
         for average, current in zip(*self._others, strict=True):
             average.copy_(current)
