@@ -611,3 +611,47 @@ class Discriminator(nn.Module):
         for (linear, _, _), gate in zip(reversed(hidden), reversed(gates), strict=True):
             grad = (grad * gate) @ linear.weight
         return grad
+
+
+class LabelClassifier(nn.Module):
+    """Predict a row's label from its other columns (a fit with ``y``).
+
+    The auxiliary classifier of the label loss (CTAB-GAN, Zhao et al.,
+    2021): trained on real encoded rows, it scores how well a generated
+    row's columns predict the label generated with them. It sees the whole
+    encoded row with the label's span zeroed (a multiplication by a fixed
+    mask, so no gather): Linear, LeakyReLU(0.2) and dropout layers, then one
+    logit per class.
+
+    Parameters
+    ----------
+    width : int
+        Width of the encoded row.
+    label : tuple of int
+        ``(start, width)`` of the label's span in the encoded row.
+    dims : tuple of int
+        Width of each hidden layer.
+    """
+
+    def __init__(self, width: int, label: tuple, dims, dropout: float = 0.5):
+        super().__init__()
+        start, n_classes = label
+        self.label = (int(start), int(n_classes))
+        mask = torch.ones(width)
+        mask[start : start + n_classes] = 0.0
+        self.register_buffer("mask", mask)
+        layers = []
+        for dim in dims:
+            layers += [nn.Linear(width, dim), nn.LeakyReLU(0.2), Dropout(dropout)]
+            width = dim
+        layers.append(nn.Linear(width, n_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, rows: torch.Tensor) -> torch.Tensor:
+        """Each row's class logits, from its columns other than the label."""
+        return self.net(rows * self.mask.to(rows.dtype))
+
+    def labels(self, rows: torch.Tensor) -> torch.Tensor:
+        """Each encoded row's label code (the largest entry of its span)."""
+        start, n_classes = self.label
+        return rows[:, start : start + n_classes].argmax(dim=1)

@@ -23,10 +23,11 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._conditioning import ConditionSampler, ConditionSpace, category_counts
 from ._distributed import data_parallel, together
 from ._encoding import TableEncoder
-from ._networks import Discriminator, Generator
+from ._networks import Discriminator, Generator, LabelClassifier
 from ._scoring import DetectionScore, EarlyStopping
 from ._training import (
     Conditioning,
+    LabelLoss,
     TrainingConfig,
     TrainingStep,
     WeightAverage,
@@ -226,6 +227,20 @@ class GANSampler(BaseEstimator):
         hold it; ``warm_start`` continues training from it (the weights
         before averaging are not kept).
 
+    label_loss : float, default=0.0
+        Weight of the label loss, in a fit with ``y``: a classifier (the
+        critic's widths) learns along with the networks to predict the
+        label of real rows from their other columns, and the generator is
+        penalised by how much worse it predicts the labels generated with
+        the rows than real rows' labels (the auxiliary classifier of
+        CTAB-GAN, Zhao et al., 2021). It teaches the generator how the
+        columns predict the label, which a critic scoring whole rows learns
+        slowly: it helps short fits most, and makes ``sample(n, y=c)`` rows
+        carry their class more clearly. Off by default: on the fidelity
+        suite it also made the rows easier to tell from real ones on most
+        tables (the user guide has the measurement). ``0`` turns it off;
+        ignored without ``y``. Costs about 1.3 times the fit time.
+
     device : str, default="auto"
         Where to train: ``"auto"`` (CUDA when available, else CPU),
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``. An unavailable
@@ -423,6 +438,7 @@ class GANSampler(BaseEstimator):
         "betas": ["array-like"],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
+        "label_loss": [Interval(Real, 0, None, closed="left")],
         "device": [str, torch.device],
         "precision": [StrOptions({"float32", "bf16"})],
         "compile": ["boolean", StrOptions(set(COMPILE_MODES))],
@@ -466,6 +482,7 @@ class GANSampler(BaseEstimator):
         betas=(0.5, 0.9),
         weight_decay=1e-6,
         ema_decay=0.995,
+        label_loss=0.0,
         device="auto",
         precision="float32",
         compile=False,
@@ -501,6 +518,7 @@ class GANSampler(BaseEstimator):
         self.betas = betas
         self.weight_decay = weight_decay
         self.ema_decay = ema_decay
+        self.label_loss = label_loss
         self.device = device
         self.precision = precision
         self.compile = compile
@@ -594,12 +612,17 @@ class GANSampler(BaseEstimator):
                     held_back, encoder, conditions, config, device, group
                 )
             optimizers = self._build_optimizers(*networks, betas, device, warm)
+            label = self._label_loss(encoder, config, device, betas, warm)
             counts = category_counts(
                 _category_codes(encoder, table), encoder.category_sizes_
             )
             if group is not None:  # one model: rank 0's weights, averaged steps
-                group.broadcast_modules(networks)
-                group.average_gradients(optimizers)
+                modules, steps = networks, optimizers
+                if label is not None:  # the label classifier is one model too
+                    modules = (*modules, label.classifier)
+                    steps = (*steps, label.optimizer)
+                group.broadcast_modules(modules)
+                group.average_gradients(steps)
                 counts = group.sum(counts)
             fixed = dict(
                 encoder=encoder,
@@ -611,6 +634,7 @@ class GANSampler(BaseEstimator):
                 category_counts=counts.cpu(),
                 sampling_seed=sampling_seed,
                 previous=self.history_ if warm else [],
+                label=label,
             )
             checkpoint = None
             if self.checkpoint_path is not None and (group is None or group.rank == 0):
@@ -634,6 +658,7 @@ class GANSampler(BaseEstimator):
                 checkpoint=checkpoint,
                 stopping=stopping,
                 group=group,
+                label=label,
             )
             if stop.is_set and not history and not warm:
                 raise KeyboardInterrupt  # Ctrl-C before any step: nothing to keep
@@ -725,6 +750,7 @@ class GANSampler(BaseEstimator):
         sampling_seed,
         previous,
         history,
+        label=None,
         snapshot=False,
     ) -> dict:
         """The fitted attributes, on the CPU so that the model pickles anywhere.
@@ -750,6 +776,16 @@ class GANSampler(BaseEstimator):
             "history_": previous + history,
             "n_iter_": len(previous) + len(history),
             "_sampling_rng": np.random.RandomState(sampling_seed),
+            # The label classifier, for a warm start (never used to sample).
+            "_label_state": None
+            if label is None
+            else {
+                "classifier": {
+                    k: v.detach().to(cpu, copy=True)
+                    for k, v in label.classifier.state_dict().items()
+                },
+                "optimizer": optimizer_state_to(label.optimizer.state_dict(), cpu),
+            },
         }
         if encoder.target_ is not None:
             labels = np.arange(len(encoder.target_.categories))
@@ -805,6 +841,7 @@ class GANSampler(BaseEstimator):
             "_fitted_architecture",
             "_sampling_rng",
             "_category_counts",
+            "_label_state",
         )
         for name in fitted + ("device_", "batch_size_", "classes_") + private:
             self.__dict__.pop(name, None)
@@ -892,6 +929,35 @@ class GANSampler(BaseEstimator):
             optimizers.append(optimizer)
         return tuple(optimizers)
 
+    def _label_loss(self, encoder, config, device, betas, warm=False):
+        """The :class:`LabelLoss` of a fit with ``y``, or None.
+
+        A warm start continues the fitted classifier, where the fit before
+        had one (models saved before ``label_loss`` existed have none).
+        """
+        if encoder.target_ is None or self.label_loss == 0:
+            return None
+        span = encoder.softmax_spans_[encoder.category_spans_[-1]]
+        classifier = LabelClassifier(
+            encoder.layout_.width,
+            (span.start, span.width),
+            check_layer_sizes("discriminator_dims", self.discriminator_dims),
+        ).to(device)
+        options = dict(
+            lr=self.discriminator_lr,
+            betas=betas,
+            weight_decay=self.weight_decay,
+            capturable=False,
+        )
+        optimizer = adam(classifier.parameters(), device, **options)
+        state = getattr(self, "_label_state", None) if warm else None
+        if state is not None:
+            classifier.load_state_dict(state["classifier"])
+            optimizer.load_state_dict(state["optimizer"])
+            for group in optimizer.param_groups:
+                group.update(options)
+        return LabelLoss(classifier, optimizer, float(self.label_loss), config)
+
     def _train(
         self,
         generator,
@@ -906,6 +972,7 @@ class GANSampler(BaseEstimator):
         checkpoint=None,
         stopping=None,
         group=None,
+        label=None,
     ):
         """Run the epochs; stop with a warning on divergence or Ctrl-C.
 
@@ -922,6 +989,10 @@ class GANSampler(BaseEstimator):
         if self.ema_decay > 0:
             average = WeightAverage(generator, self.ema_decay)
             modules, kept = (*modules, average.module), (average.module, discriminator)
+        optimizers = (g_optimizer, d_optimizer)
+        if label is not None:  # checked and restored with the networks
+            modules = (*modules, label.classifier)
+            optimizers = (*optimizers, label.optimizer)
         last_good = [copy.deepcopy(m.state_dict()) for m in modules]
         mix = None
         if group is not None:  # real rows pooled across the ranks every step
@@ -936,6 +1007,7 @@ class GANSampler(BaseEstimator):
             conditions,
             average=average,
             mix=mix,
+            label=label,
         )
         history = []
         saved = 0  # epochs of this fit in the last checkpoint
@@ -972,7 +1044,7 @@ class GANSampler(BaseEstimator):
                 for module, state in zip(modules, last_good, strict=True):
                     module.load_state_dict(state)
                 # The optimizers' moments are poisoned too: start them afresh.
-                for optimizer in (g_optimizer, d_optimizer):
+                for optimizer in optimizers:
                     optimizer.state.clear()
                 kept = (
                     "initial weights"

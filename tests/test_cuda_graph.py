@@ -73,9 +73,11 @@ def _state_tensors(step):
     if step.average is not None:
         modules.append(step.average.module)
         tensors.append(step.average._count)
+    if step.label is not None:
+        modules.append(step.label.classifier)
     for module in modules:
         tensors += list(module.state_dict().values())
-    for optimizer in (step.d_optimizer, step.g_optimizer):
+    for optimizer in step._optimizers():
         for state in optimizer.state.values():
             tensors += [v for v in state.values() if isinstance(v, torch.Tensor)]
     return tensors
@@ -99,9 +101,7 @@ def use_fake_graphs(monkeypatch):
         saved = [t.clone() for t in tensors]
         rng = torch.get_rng_state()
         capturable = [
-            g["capturable"]
-            for o in (step.d_optimizer, step.g_optimizer)
-            for g in o.param_groups
+            g["capturable"] for o in step._optimizers() for g in o.param_groups
         ]
         assert all(capturable)  # the optimizers' steps may be captured
         try:
@@ -161,6 +161,20 @@ def test_the_graphed_step_trains_the_eager_model_bit_for_bit(
         graphed.sample(100, random_state=0).to_numpy(),
         eager.sample(100, random_state=0).to_numpy(),
     )
+
+
+def test_the_graphed_step_with_the_label_loss_trains_the_eager_model(
+    table, monkeypatch
+):
+    X, y = table.drop(columns="k"), table["k"]
+    params = dict(TINY, label_loss=1.0)
+    eager = GANSampler(**params).fit(X, y)
+    log = use_fake_graphs(monkeypatch)
+    graphed = GANSampler(**params).fit(X, y)
+    assert log == ["capture"] + ["replay"] * 17
+    _assert_same_fit(graphed, eager)
+    for name, value in graphed._label_state["classifier"].items():
+        assert torch.equal(value, eager._label_state["classifier"][name])
 
 
 def test_a_graph_that_skips_the_index_copy_would_be_caught(table, monkeypatch):

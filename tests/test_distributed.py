@@ -115,6 +115,14 @@ def two_processes(tmp_path_factory):
                            **dict(PARAMS, epochs=2)).fit(shard)
         result["alone"] = sum(float(v.double().sum())
                               for v in alone.generator_.state_dict().values())
+        # With y and the label loss: the label classifier is one model too.
+        labelled = GANSampler(batch_size=100, label_loss=1.0,
+                              **dict(PARAMS, epochs=2)).fit(shard[["a", "b"]], shard["c"])
+        result["labelled"] = [
+            sum(float(v.double().sum()) for v in state.values())
+            for state in (labelled.generator_.state_dict(),
+                          labelled._label_state["classifier"])
+        ]
         json.dump(result, open(f"{out}/result-{rank}.json", "w"))
         dist.destroy_process_group()
         """
@@ -141,6 +149,11 @@ def test_every_rank_ends_with_the_same_model(two_processes):
     table = make_table()
     expected = table["c"].value_counts().reindex(["x", "y", "z"]).tolist()
     assert first["counts"] == second["counts"] == expected
+
+
+def test_the_label_classifier_is_the_same_on_every_rank(two_processes):
+    _, (first, second) = two_processes
+    assert first["labelled"] == second["labelled"]
 
 
 def test_only_rank_0_writes_model_files(two_processes):
