@@ -93,6 +93,10 @@ def worker(args):
             json.dump(result, f)
     if dist.is_initialized():
         dist.destroy_process_group()
+        # Skip the interpreter's finalisation, which torch's gloo threads
+        # can abort (see the user guide's data-parallel section).
+        sys.stdout.flush()
+        os._exit(0)
 
 
 def main(argv=None):
