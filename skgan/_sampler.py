@@ -612,7 +612,7 @@ class GANSampler(BaseEstimator):
                     held_back, encoder, conditions, config, device, group
                 )
             optimizers = self._build_optimizers(*networks, betas, device, warm)
-            label = self._label_loss(encoder, config, device, betas, warm)
+            label = self._label_loss(encoder, device, betas, warm)
             counts = category_counts(
                 _category_codes(encoder, table), encoder.category_sizes_
             )
@@ -780,10 +780,7 @@ class GANSampler(BaseEstimator):
             "_label_state": None
             if label is None
             else {
-                "classifier": {
-                    k: v.detach().to(cpu, copy=True)
-                    for k, v in label.classifier.state_dict().items()
-                },
+                "classifier": optimizer_state_to(label.classifier.state_dict(), cpu),
                 "optimizer": optimizer_state_to(label.optimizer.state_dict(), cpu),
             },
         }
@@ -912,24 +909,30 @@ class GANSampler(BaseEstimator):
         return generator.to(device), discriminator.to(device)
 
     def _build_optimizers(self, generator, discriminator, betas, device, warm):
-        optimizers = []
         pairs = ((generator, self.generator_lr), (discriminator, self.discriminator_lr))
-        for i, (module, lr) in enumerate(pairs):
-            # capturable: set while a CUDA graph holds the step (see
-            # TrainingStep), never carried over by a warm start.
-            options = dict(
-                lr=lr, betas=betas, weight_decay=self.weight_decay, capturable=False
+        return tuple(
+            self._adam(
+                module, lr, betas, device, self._optimizer_states[i] if warm else None
             )
-            optimizer = adam(module.parameters(), device, **options)
-            if warm:
-                optimizer.load_state_dict(self._optimizer_states[i])
-                # Learning rates and betas are parameters: the new values win.
-                for group in optimizer.param_groups:
-                    group.update(options)
-            optimizers.append(optimizer)
-        return tuple(optimizers)
+            for i, (module, lr) in enumerate(pairs)
+        )
 
-    def _label_loss(self, encoder, config, device, betas, warm=False):
+    def _adam(self, module, lr, betas, device, state=None):
+        """Adam for ``module``, continuing ``state`` (a warm start) if given."""
+        # capturable: set while a CUDA graph holds the step (see
+        # TrainingStep), never carried over by a warm start.
+        options = dict(
+            lr=lr, betas=betas, weight_decay=self.weight_decay, capturable=False
+        )
+        optimizer = adam(module.parameters(), device, **options)
+        if state is not None:
+            optimizer.load_state_dict(state)
+            # Learning rates and betas are parameters: the new values win.
+            for group in optimizer.param_groups:
+                group.update(options)
+        return optimizer
+
+    def _label_loss(self, encoder, device, betas, warm=False):
         """The :class:`LabelLoss` of a fit with ``y``, or None.
 
         A warm start continues the fitted classifier, where the fit before
@@ -943,20 +946,17 @@ class GANSampler(BaseEstimator):
             (span.start, span.width),
             check_layer_sizes("discriminator_dims", self.discriminator_dims),
         ).to(device)
-        options = dict(
-            lr=self.discriminator_lr,
-            betas=betas,
-            weight_decay=self.weight_decay,
-            capturable=False,
-        )
-        optimizer = adam(classifier.parameters(), device, **options)
         state = getattr(self, "_label_state", None) if warm else None
         if state is not None:
             classifier.load_state_dict(state["classifier"])
-            optimizer.load_state_dict(state["optimizer"])
-            for group in optimizer.param_groups:
-                group.update(options)
-        return LabelLoss(classifier, optimizer, float(self.label_loss), config)
+        optimizer = self._adam(
+            classifier,
+            self.discriminator_lr,
+            betas,
+            device,
+            None if state is None else state["optimizer"],
+        )
+        return LabelLoss(classifier, optimizer, float(self.label_loss))
 
     def _train(
         self,

@@ -99,13 +99,13 @@ def conditional_loss(logits, condition, positions, owner) -> torch.Tensor:
     return -log_p.gather(1, condition.position.unsqueeze(1)).mean()
 
 
-def classifier_step(label, real) -> torch.Tensor:
+def classifier_step(label, real, config) -> torch.Tensor:
     """One update of the label classifier on real rows; returns its loss.
 
     ``label`` is the fit's :class:`LabelLoss`.
     """
     classifier = label.classifier
-    with forward_precision(label.config, real.device):
+    with forward_precision(config, real.device):
         logits = classifier(real).float()
     loss = F.cross_entropy(logits, classifier.labels(real))
     label.optimizer.zero_grad(set_to_none=True)
@@ -230,16 +230,17 @@ def generator_step(
     condition=None,
     conditions=None,
     label=None,
+    real_loss=None,
 ):
     """One generator update on ``fake = (rows, logits)`` from the critic step.
 
     ``condition`` is the :class:`~skgan._conditioning.Condition` the fakes
-    were generated for, in a conditional fit (``conditions``). ``label`` is
-    ``(LabelLoss, the classifier's loss on real rows)``, and adds the label
-    loss (see :func:`label_loss`).
+    were generated for, in a conditional fit (``conditions``). ``label`` (a
+    :class:`LabelLoss`) adds the label loss, with ``real_loss`` the
+    classifier's loss on real rows (see :func:`label_loss`).
     """
     fake, logits = fake
-    judges = [discriminator] + ([] if label is None else [label[0].classifier])
+    judges = [discriminator] + ([] if label is None else [label.classifier])
     with forward_precision(config, fake.device):
         # Freeze the critic's (and the classifier's) weights: the generator
         # step needs gradients with respect to the fake rows only, not their
@@ -251,7 +252,6 @@ def generator_step(
                 discriminator, fake, logits, condition, conditions, config
             )
             if label is not None:
-                label, real_loss = label
                 g_loss = g_loss + label.weight * label_loss(
                     label.classifier, fake, real_loss
                 )
@@ -293,7 +293,6 @@ class LabelLoss:
     classifier: torch.nn.Module  # a LabelClassifier
     optimizer: torch.optim.Optimizer
     weight: float
-    config: TrainingConfig
 
 
 class TrainingStep:
@@ -398,9 +397,9 @@ class TrainingStep:
                 keep_fake=critic_step == config.n_critic - 1,
             )
             self.d_total += d_loss
-        label = None
+        real_loss = None
         if self.label is not None:
-            label = (self.label, classifier_step(self.label, real))
+            real_loss = classifier_step(self.label, real, config)
         self.g_total += generator_step(
             self.generator,
             self.discriminator,
@@ -409,7 +408,8 @@ class TrainingStep:
             fake,
             condition,
             self.conditions,
-            label,
+            self.label,
+            real_loss,
         )
         if self.average is not None:
             self.average.update(on_device=graphed)

@@ -312,7 +312,7 @@ def adam(parameters, device: torch.device, **options) -> torch.optim.Adam:
 
 
 def optimizer_state_to(state: dict, device: torch.device) -> dict:
-    """A copy of an optimizer state dict with every tensor moved to ``device``."""
+    """A copy of a state dict (an optimizer's or a module's), tensors on ``device``."""
 
     def move(value):
         if isinstance(value, torch.Tensor):

@@ -8,19 +8,14 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
+# The quality tests' small networks (one thread, so that a seed gives the
+# same model on any machine).
+from test_quality import SMALL
+
 import skgan
 from skgan import GANSampler
 from skgan._networks import LabelClassifier
 from skgan._training import label_loss
-
-SMALL = dict(
-    latent_dim=16,
-    generator_dims=(64, 64),
-    discriminator_dims=(64, 64),
-    batch_size=100,
-    device="cpu",
-    random_state=0,
-)
 
 
 def _table(n=600, seed=0):
